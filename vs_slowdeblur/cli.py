@@ -1,0 +1,88 @@
+"""Command line: ``python -m vs_slowdeblur {fetch,presets,models,demo}``. Messages go to stderr except listings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import FetchError
+from .models.registry import MODELS, fetch_weights, model_names
+from .options import preset_names, preset_text
+from .samples import SAMPLES, fetch_all_samples
+
+DEMO_SCRIPT = Path("examples") / "demo.vpy"
+DEMO_OUTPUT = Path("out") / "demo.y4m"
+
+
+def _fetch(names: list[str]) -> int:
+    for name in names or model_names():
+        if name == "samples":
+            for path in fetch_all_samples():
+                print(path)
+        elif name in MODELS:
+            print(fetch_weights(name))
+        else:
+            print(f"unknown name {name!r}; choose models {model_names()} or 'samples'", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _presets(names: list[str]) -> int:
+    for name in names or preset_names():
+        if name not in preset_names():
+            print(f"unknown preset {name!r}; shipped presets: {preset_names()}", file=sys.stderr)
+            return 2
+        print(f"# --- {name}\n{preset_text(name)}")
+    return 0
+
+
+def _models() -> int:
+    for name, spec in sorted(MODELS.items()):
+        print(f"{name}\t{spec.task}\t{spec.weights.requirement}:{spec.weights.member}\t{spec.licence}")
+    return 0
+
+
+def _demo() -> int:
+    """Render examples/demo.vpy with vspipe into out/demo.y4m (progress on stderr), then print its path."""
+    if not DEMO_SCRIPT.is_file():
+        print(f"run the demo from the repository root ({DEMO_SCRIPT} not found)", file=sys.stderr)
+        return 2
+    fetch_all_samples()
+    fetch_weights("rife-hdv3")
+    DEMO_OUTPUT.parent.mkdir(exist_ok=True)
+    vspipe = Path(sys.executable).with_name("vspipe")
+    command = [str(vspipe) if vspipe.exists() else "vspipe", "--progress", "--container", "y4m",
+               str(DEMO_SCRIPT), str(DEMO_OUTPUT)]
+    print("rendering: " + " ".join(command), file=sys.stderr)
+    result = subprocess.run(command, check=False, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if result.returncode != 0:
+        print(f"vspipe failed with exit code {result.returncode}", file=sys.stderr)
+        return result.returncode
+    print(DEMO_OUTPUT.resolve())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vs_slowdeblur", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    fetch = commands.add_parser("fetch", help=f"download weights ({', '.join(MODELS)}) and/or 'samples'")
+    fetch.add_argument("names", nargs="*")
+    presets = commands.add_parser("presets", help="list and print the shipped presets")
+    presets.add_argument("names", nargs="*")
+    commands.add_parser("models", help="list the registered models")
+    commands.add_parser("demo", help=f"render {DEMO_SCRIPT} to {DEMO_OUTPUT}")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "fetch":
+            return _fetch(args.names)
+        if args.command == "presets":
+            return _presets(args.names)
+        if args.command == "models":
+            return _models()
+        return _demo()
+    except FetchError as exc:
+        print(f"vs_slowdeblur: {exc}", file=sys.stderr)
+        return 1

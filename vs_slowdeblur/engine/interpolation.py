@@ -1,0 +1,75 @@
+"""Interpolation engine: one network pass per source pair, cached, then any number of in-between frames."""
+
+from __future__ import annotations
+
+import functools
+from fractions import Fraction
+
+import torch
+import vapoursynth as vs
+
+from ..models.interpolator import PairMotion, RifeInterpolator
+from ..models.registry import create_model, get_spec
+from ..options import Options
+from .frames import frame_to_tensor, tensor_to_frame
+from .padding import crop, pad_to_multiple
+from .pair_cache import PairCache
+from .runtime import set_cpu_threads
+
+EXACT_MAX_DEPTH = 3  # exact timing bisects down to intervals of 1/8 of a source interval
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_model(name: str, device: torch.device) -> torch.nn.Module:
+    """One loaded network per (model, device), shared by every clip of the process (read-only at inference)."""
+    return create_model(name, device)
+
+
+class InterpolationEngine:
+    """Turns a source pair (two working-format frames) into the frame at time t, caching pair motion."""
+
+    def __init__(self, options: Options, device: torch.device) -> None:
+        spec = get_spec(options.model)
+        self.device = device
+        self.threads = options.threads
+        self.exact = options.timing == "exact"
+        scale = options.model_scale
+        self.multiple = max(spec.input_multiple, int(spec.input_multiple / scale))
+        self.interpolator = RifeInterpolator(_shared_model(options.model, device), (4 / scale, 2 / scale, 1 / scale))
+        self.cache: PairCache[PairMotion] = PairCache(options.cache_bytes)
+
+    def render(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame,
+               out: vs.VideoFrame) -> None:
+        """Write the frame at fraction t of source pair ``pair`` (frames ``frame0``, ``frame1``) into ``out``."""
+        if self.device.type == "cpu":
+            set_cpu_threads(self.threads)
+        with torch.inference_mode():  # thread-local: entered in the callback's own thread
+            padded = self._exact_frame(pair, t, frame0, frame1) if self.exact else \
+                self.interpolator.synthesize(self._motion(pair, frame0, frame1), float(t))
+            tensor_to_frame(crop(padded, out.height, out.width), out)
+
+    def _load(self, frame: vs.VideoFrame) -> torch.Tensor:
+        return pad_to_multiple(frame_to_tensor(frame, self.device), self.multiple)
+
+    def _motion(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> PairMotion:
+        key = (pair, Fraction(0), Fraction(1))
+        return self.cache.get(key, lambda: self.interpolator.estimate(self._load(frame0), self._load(frame1)))
+
+    def _cached_estimate(self, key: tuple[int, Fraction, Fraction], frame0: torch.Tensor,
+                         frame1: torch.Tensor) -> PairMotion:
+        return self.cache.get(key, lambda: self.interpolator.estimate(frame0, frame1))
+
+    def _exact_frame(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
+        """Recursive bisection: midpoints become new keyframes until t is a midpoint or the depth limit."""
+        low, high = Fraction(0), Fraction(1)
+        motion = self._motion(pair, frame0, frame1)
+        for depth in range(EXACT_MAX_DEPTH):
+            middle = (low + high) / 2
+            if t == middle or depth == EXACT_MAX_DEPTH - 1:
+                return self.interpolator.synthesize(motion, float((t - low) / (high - low)))
+            keyframe = self.interpolator.synthesize(motion, 0.5)
+            if t < middle:
+                motion, high = self._cached_estimate((pair, low, middle), motion.frame0, keyframe), middle
+            else:
+                motion, low = self._cached_estimate((pair, middle, high), keyframe, motion.frame1), middle
+        raise AssertionError("unreachable")

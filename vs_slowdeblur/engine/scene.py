@@ -1,0 +1,34 @@
+"""Scene-cut detection between consecutive source frames.
+
+``_SceneChangeNext`` on frame i or ``_SceneChangePrev`` on frame i+1 decide when present. Otherwise the
+project's own detector: the mean absolute difference of the green (or gray) plane between frames i and i+1,
+both downscaled to 1/8 size (so noise and small motion average out), above ``threshold`` (0–1 scale) is a cut.
+"""
+
+from __future__ import annotations
+
+import vapoursynth as vs
+
+DEFAULT_THRESHOLD = 0.12  # mean absolute difference, in units of the full signal range
+DIFF_PROP = "SlowdeblurCutDiff"  # PlaneStats writes <prefix>Diff
+
+
+def next_frames(clip: vs.VideoNode) -> vs.VideoNode:
+    """Frame i of the result is frame i+1 of ``clip``; the last frame is repeated."""
+    return clip[1:] + clip[-1] if clip.num_frames > 1 else clip
+
+
+def pair_difference(working: vs.VideoNode) -> vs.VideoNode:
+    """A small clip whose frame i carries frame i's props plus ``SlowdeblurCutDiff`` to frame i+1."""
+    small = working.resize.Bilinear(max(working.width // 8, 8), max(working.height // 8, 8))
+    plane = min(1, working.format.num_planes - 1)
+    return small.std.PlaneStats(next_frames(small), plane=plane, prop=DIFF_PROP.removesuffix("Diff"))
+
+
+def is_cut(left: vs.FrameProps, right: vs.FrameProps, threshold: float) -> bool:
+    """Whether source frames i (``left`` props, with the detector's diff) and i+1 (``right``) straddle a cut."""
+    if "_SceneChangeNext" in left:
+        return bool(left["_SceneChangeNext"])
+    if "_SceneChangePrev" in right:
+        return bool(right["_SceneChangePrev"])
+    return float(left[DIFF_PROP]) > threshold

