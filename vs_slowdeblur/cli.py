@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import FetchError
 from .models.registry import MODELS, fetch_weights, model_names
 from .options import preset_names, preset_text
-from .samples import SAMPLES, fetch_all_samples
+from .samples import fetch_all_samples
 
 DEMO_SCRIPT = Path("examples") / "demo.vpy"
 DEMO_OUTPUT = Path("out") / "demo.y4m"

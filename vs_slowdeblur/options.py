@@ -78,7 +78,7 @@ def _read_preset(preset: str) -> tuple[str, Any]:
     if preset in preset_names():
         return f"preset {preset!r}", yaml.safe_load(preset_text(preset))
     path = Path(preset).expanduser()
-    if not path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         raise ValueError(f"preset must be one of {preset_names()} or a path to a YAML file, got {preset!r}")
     try:
         return f"preset file {str(path)!r}", yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -87,14 +87,15 @@ def _read_preset(preset: str) -> tuple[str, Any]:
 
 
 def validate(values: dict[str, Any], origin: str) -> dict[str, Any]:
-    """Check every key and value; errors name the key, the value and what is allowed."""
+    """Check every key and value; errors name the origin (preset), the key, the value and what is allowed."""
+    prefix = f"{origin}: " if origin else ""
     for key, value in values.items():
         check = SCHEMA.get(key)
         if check is None:
-            raise ValueError(f"{origin}: unknown key {key!r}; valid keys are {sorted(SCHEMA)}")
+            raise ValueError(f"{prefix}unknown key {key!r}; valid keys are {sorted(SCHEMA)}")
         allowed = check(value)
         if allowed is not None:
-            raise ValueError(f"{origin}: {key} must be {allowed}, got {value!r}")
+            raise ValueError(f"{prefix}{key} must be {allowed}, got {value!r}")
     return values
 
 
@@ -111,7 +112,7 @@ def resolve_options(preset: str | None, overrides: dict[str, Any]) -> Options:
             raise ValueError(f"{origin} must be a mapping of keys to values, got {type(loaded).__name__}")
         values.update(validate(loaded, origin))
     explicit = {key: value for key, value in overrides.items() if value is not None}
-    values.update(validate(explicit, "keyword argument"))
+    values.update(validate(explicit, ""))
     if "model_scale" in values:
         values["model_scale"] = float(values["model_scale"])
     return dataclasses.replace(Options(), **values)

