@@ -33,6 +33,7 @@ class InterpolationEngine:
         self.device = device
         self.threads = options.threads
         self.exact = options.timing == "exact"
+        self.autocast_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(options.precision)
         scale = options.model_scale
         self.multiple = max(spec.input_multiple, int(spec.input_multiple / scale))
         self.interpolator = RifeInterpolator(_shared_model(options.model, device), (4 / scale, 2 / scale, 1 / scale))
@@ -43,7 +44,10 @@ class InterpolationEngine:
         """Write the frame at fraction t of source pair ``pair`` (frames ``frame0``, ``frame1``) into ``out``."""
         if self.device.type == "cpu":
             set_cpu_threads(self.threads)
-        with torch.inference_mode():  # thread-local: entered in the callback's own thread
+        # Both are thread-local: entered in the callback's own thread. Reduced precision is CUDA only.
+        autocast = torch.autocast("cuda", self.autocast_dtype, enabled=self.device.type == "cuda"
+                                  and self.autocast_dtype is not None)
+        with torch.inference_mode(), autocast:
             padded = self._exact_frame(pair, t, frame0, frame1) if self.exact else \
                 self.interpolator.synthesize(self._motion(pair, frame0, frame1), float(t))
             tensor_to_frame(crop(padded, out.height, out.width), out)

@@ -13,7 +13,7 @@ from ..engine.color import FormatRestorer, to_working
 from ..engine.interpolation import InterpolationEngine
 from ..engine.runtime import resolve_device
 from ..engine.timeline import Timeline
-from ..errors import operator_error
+from ..errors import FetchError, operator_error
 from ..models.registry import model_names
 from ..options import Options, resolve_options
 from ._checks import check_bool, check_clip, output_factor
@@ -54,7 +54,10 @@ def interpolate(
         torch_device = resolve_device(options.device)
     except ValueError as exc:
         raise operator_error(OPERATOR, str(exc)) from None
-    engine = InterpolationEngine(options, torch_device)
+    try:
+        engine = InterpolationEngine(options, torch_device)
+    except FetchError as exc:
+        raise operator_error(OPERATOR, f"model {options.model!r} is unavailable: {exc}") from None
     return build_interpolation(clip, Timeline(ratio, clip.num_frames), engine, options, scene_change)
 
 
