@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .interpolate import interpolate
+from .synth_blur import synth_blur
 
-__all__ = ["interpolate"]
+__all__ = ["interpolate", "synth_blur"]

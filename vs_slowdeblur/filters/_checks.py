@@ -45,6 +45,22 @@ def check_bool(operator: str, name: str, value: Any) -> bool:
     return value
 
 
+def check_integer(operator: str, name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise operator_error(operator, f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return value
+
+
+def check_number(operator: str, name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> float:
+    """A finite number in [low, high] (or (low, high] with ``low_open``)."""
+    bracket = "(" if low_open else "["
+    valid = (not isinstance(value, bool) and isinstance(value, (int, float, Fraction)) and math.isfinite(value)
+             and (low < value if low_open else low <= value) and value <= high)
+    if not valid:
+        raise operator_error(operator, f"{name} must be a number in {bracket}{low}, {high}], got {value!r}")
+    return float(value)
+
+
 def _as_fraction(operator: str, name: str, value: Any) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
         raise operator_error(operator, f"{name} must be a number or a Fraction, got {value!r}")

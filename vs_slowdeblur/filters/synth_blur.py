@@ -1,0 +1,94 @@
+"""``synth_blur``: a blurry low-rate clip from a sharp one (the BIN / Adobe240 / REDS recipe).
+
+A blurry frame is the mean of the sharp frames over the exposure (Jin et al. 2018). Output frame i covers
+source times keep_every·i ± duty·keep_every/2 (in source frames). Between source frames, ``subframes``
+sub-frames per source interval are synthesised by ``interpolate``. The exposure integral is evaluated exactly
+for a piecewise-constant signal: the sub-frame at offset j (in sub-frame units) has weight
+|[j − ½, j + ½] ∩ [−r, r]| with r = duty·keep_every·subframes/2, and the weights are normalised.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any
+
+import numpy as np
+import vapoursynth as vs
+
+from ..engine.color import FormatRestorer, to_working
+from ..errors import operator_error
+from ._checks import check_clip, check_integer, check_number
+from .interpolate import interpolate
+
+OPERATOR = "synth_blur"
+
+
+def exposure_weights(duty: float, keep_every: int, subframes: int) -> dict[int, float]:
+    """Sub-frame offset → weight (summing to 1) of a box exposure of duty·keep_every source frames."""
+    radius = duty * keep_every * subframes / 2
+    reach = math.ceil(radius - 0.5)
+    weights = {j: min(j + 0.5, radius) - max(j - 0.5, -radius) for j in range(-reach, reach + 1)}
+    weights = {j: w for j, w in weights.items() if w > 1e-9}
+    total = sum(weights.values())
+    return {j: w / total for j, w in weights.items()}
+
+
+def _shifted(clip: vs.VideoNode, offset: int) -> vs.VideoNode:
+    """Frame n of the result is frame clamp(n + offset) of ``clip`` (edges repeat)."""
+    if offset == 0 or clip.num_frames == 1:
+        return clip
+    offset = max(-(clip.num_frames - 1), min(offset, clip.num_frames - 1))
+    if offset > 0:
+        return clip[offset:] + clip[-1] * offset
+    return clip[0] * -offset + clip[:offset]
+
+
+def _every(clip: vs.VideoNode, cycle: int) -> vs.VideoNode:
+    """Frames 0, cycle, 2·cycle, … (durations scaled by cycle)."""
+    return clip if cycle == 1 else clip.std.SelectEvery(cycle, 0)
+
+
+def _weighted_mean(n: int, f: list[vs.VideoFrame], weights: list[float]) -> vs.VideoFrame:
+    out = f[0].copy()
+    for plane in range(out.format.num_planes):
+        total = sum(w * np.asarray(frame[plane], dtype=np.float32) for w, frame in zip(weights, f, strict=True))
+        np.copyto(np.asarray(out[plane]), total)
+    return out
+
+
+def synth_blur(
+    clip: vs.VideoNode,
+    keep_every: int = 4,
+    *,
+    duty: float = 0.75,
+    subframes: int = 4,
+    preset: str | None = None,
+    **overrides: Any,
+) -> vs.VideoNode:
+    """Simulate motion blur: a clip at fps/keep_every whose frame i averages the exposure around source frame
+    keep_every·i (duty = exposure / frame interval of the output, 0–1). ``keep_every=1`` blurs within one
+    frame interval at the same rate. ``preset``/``overrides`` go to the ``interpolate`` that makes sub-frames.
+    Scene cuts are not special-cased: take training windows from within one shot.
+
+    Example (.vpy): ``blurry = vs_slowdeblur.synth_blur(sharp, keep_every=4, duty=0.75)``
+    """
+    clip = check_clip(OPERATOR, clip)
+    keep_every = check_integer(OPERATOR, "keep_every", keep_every, 1, 64)
+    subframes = check_integer(OPERATOR, "subframes", subframes, 1, 32)
+    duty = check_number(OPERATOR, "duty", duty, 0.0, 1.0, low_open=True)
+    if clip.fps == 0:
+        raise operator_error(OPERATOR, "clip is VFR (fps 0); synth_blur needs a constant frame rate (AssumeFPS)")
+
+    working = to_working(clip)
+    dense = working if subframes == 1 else interpolate(working, subframes, preset=preset, **overrides)
+    weights = exposure_weights(duty, keep_every, subframes)
+    cycle = keep_every * subframes
+    length = math.ceil(clip.num_frames / keep_every)
+    taps = [_every(_shifted(dense, j), cycle)[:length] for j in weights]
+    blurred = taps[0].std.ModifyFrame(taps, partial(_weighted_mean, weights=list(weights.values())))
+    if blurred.format.id == clip.format.id:
+        return blurred
+    restorer = FormatRestorer(blurred, clip.format)
+    source = _every(clip, keep_every)
+    return source.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[source], clip_src=[blurred])
