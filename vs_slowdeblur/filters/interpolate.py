@@ -17,6 +17,7 @@ from ..errors import FetchError, operator_error
 from ..models.registry import model_names
 from ..options import Options, resolve_options
 from ._checks import check_bool, check_clip, output_factor
+from ._graph import parallel_modify_frame
 
 OPERATOR = "interpolate"
 POSITION_PROP = "SlowdeblurPosition"  # source time of the output frame, in source frames
@@ -106,8 +107,7 @@ def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timelin
             raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
         return out
 
-    # FrameEval around ModifyFrame: a bare ModifyFrame callback is serialised; this runs them in parallel.
-    return left.std.FrameEval(lambda n: left.std.ModifyFrame([left, right], render), clip_src=[left, right])
+    return parallel_modify_frame(left, [left, right], render)
 
 
 def _retimed_props(n: int, f: list[vs.VideoFrame], timeline: Timeline) -> vs.VideoFrame:

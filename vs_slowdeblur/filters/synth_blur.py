@@ -19,6 +19,7 @@ import vapoursynth as vs
 from ..engine.color import FormatRestorer, to_working
 from ..errors import operator_error
 from ._checks import check_clip, check_integer, check_number
+from ._graph import parallel_modify_frame
 from .interpolate import interpolate
 
 OPERATOR = "synth_blur"
@@ -86,7 +87,7 @@ def synth_blur(
     cycle = keep_every * subframes
     length = math.ceil(clip.num_frames / keep_every)
     taps = [_every(_shifted(dense, j), cycle)[:length] for j in weights]
-    blurred = taps[0].std.ModifyFrame(taps, partial(_weighted_mean, weights=list(weights.values())))
+    blurred = parallel_modify_frame(taps[0], taps, partial(_weighted_mean, weights=list(weights.values())))
     if blurred.format.id == clip.format.id:
         return blurred
     restorer = FormatRestorer(blurred, clip.format)
