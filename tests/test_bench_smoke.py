@@ -1,0 +1,38 @@
+"""The benchmark on real frames: positions avoid scene cuts, the network beats the trivial anchors, and
+--write-docs only touches its own section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vs_slowdeblur.bench.__main__ import BEGIN, END, write_docs
+from vs_slowdeblur.bench.common import cut_after, load_clip, sample_positions
+from vs_slowdeblur.bench.interp import overall_mean, quality, quality_table
+
+BIKES_CUTS_AFTER = [29, 75, 136, 186, 241]  # frame i and i+1 belong to different shots
+
+
+def test_positions_skip_windows_across_cuts() -> None:
+    cuts = cut_after(load_clip("bikes"))
+    assert [i for i, cut in enumerate(cuts) if cut] == BIKES_CUTS_AFTER
+    for step in (2, 4):
+        positions = sample_positions(cuts, step, 6)
+        assert len(positions) == 6 and all(c % step == 0 for c in positions)
+        assert not any(c <= cut < c + step for c in positions for cut in BIKES_CUTS_AFTER)
+
+
+def test_tiny_quality_run_ranks_methods() -> None:
+    run = quality(["carphone"], 2, 1)
+    psnr = {name: overall_mean(result).psnr for name, result in run.methods.items()}
+    assert psnr["ours one-pass"] > max(psnr["repeat"], psnr["blend"]) + 0.5
+    assert run.methods["ours exact"].scores == run.methods["ours one-pass"].scores  # t = 1/2 is one pass
+    assert "| ours one-pass |" in quality_table(run)
+
+
+def test_write_docs_replaces_only_its_section(tmp_path: Path) -> None:
+    docs = tmp_path / "BENCHMARKS.md"
+    docs.write_text(f"# Benchmarks\n\nintro\n\n{BEGIN}\nold\n{END}\n\n## Deblurring\nkept\n", encoding="utf-8")
+    write_docs("new table", docs)
+    text = docs.read_text(encoding="utf-8")
+    assert "old" not in text and f"{BEGIN}\nnew table\n{END}" in text
+    assert text.startswith("# Benchmarks\n\nintro") and text.endswith("## Deblurring\nkept\n")

@@ -1,0 +1,88 @@
+"""Helpers shared by the benchmarks: sample clips, test positions, scores on RGB in [0, 1], tables, machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import vapoursynth as vs
+from skimage.metrics import structural_similarity
+
+from ..engine import scene
+from ..engine.color import to_working
+from ..samples import sample_path
+
+CLIP_NAMES = ("bikes", "carphone", "bigbuckbunny")
+
+
+def load_clip(name: str) -> vs.VideoNode:
+    """A sample clip as decoded (YUV420P8, no matrix in its props)."""
+    return vs.core.bs.VideoSource(str(sample_path(name)))
+
+
+def cut_after(clip: vs.VideoNode, threshold: float = scene.DEFAULT_THRESHOLD) -> list[bool]:
+    """Element i: the project's detector sees a scene cut between frames i and i+1."""
+    differences = scene.pair_difference(to_working(clip))
+    return [float(frame.props[scene.DIFF_PROP]) > threshold for frame in differences.frames()][:-1]
+
+
+def sample_positions(cuts: Sequence[bool], step: int, count: int) -> list[int]:
+    """``count`` frames c, spread evenly over the clip, with c a multiple of ``step`` (so c and c+step are
+    neighbours in ``clip[::step]``) and no cut inside the window c..c+step."""
+    candidates = [c for c in range(0, len(cuts) + 1 - step, step) if not any(cuts[c:c + step])]
+    if count >= len(candidates):
+        return candidates
+    return [candidates[int((i + 0.5) * len(candidates) / count)] for i in range(count)]
+
+
+def rgb_array(frame: vs.VideoFrame) -> np.ndarray:
+    """An RGBS frame as an (H, W, 3) float array clipped to [0, 1] (YUV→RGB overshoots slightly)."""
+    return np.clip(np.stack([np.asarray(frame[p]) for p in range(3)], axis=-1), 0.0, 1.0)
+
+
+def rgb_clip(clip: vs.VideoNode) -> vs.VideoNode:
+    """The clip in float RGB, converted exactly as the plugin converts its input."""
+    return to_working(clip)
+
+
+@dataclass(frozen=True)
+class Score:
+    psnr: float  # dB, RGB in [0, 1], whole frame
+    ssim: float
+
+
+def score(result: np.ndarray, truth: np.ndarray) -> Score:
+    mse = float(np.mean((result.astype(np.float64) - truth.astype(np.float64)) ** 2))
+    psnr = float("inf") if mse == 0 else 10 * np.log10(1 / mse)
+    return Score(psnr, float(structural_similarity(result, truth, channel_axis=2, data_range=1)))
+
+
+def mean_score(scores: Sequence[Score]) -> Score:
+    return Score(statistics.fmean(s.psnr for s in scores), statistics.fmean(s.ssim for s in scores))
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line naming the CPU (or GPU), core count and the versions that the numbers depend on."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
+        model = names[0] if names else model
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
+    plugins = {plugin.namespace: plugin.version.major for plugin in vs.core.plugins()}
+    return (f"{os.cpu_count()}-core {platform.machine()} CPU ({model}), {gpu}; Python {platform.python_version()}, "
+            f"torch {torch.__version__}, VapourSynth R{vs.core.core_version.release_major}, "
+            f"MVTools v{plugins.get('mv', '?')}, BestSource R{plugins.get('bs', '?')}")
