@@ -88,8 +88,9 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
 
     chosen = source.std.FrameEval(choose, prop_src=[source, left_info, right_info],
                                   clip_src=[source, next_source, synthesized])
-    fps = clip.fps * timeline.factor if clip.fps != 0 else clip.fps
-    chosen = chosen.std.AssumeFPS(fpsnum=fps.numerator, fpsden=fps.denominator) if clip.fps != 0 else chosen
+    if clip.fps != 0:  # VFR clips keep fps 0; their frames carry retimed durations
+        fps = clip.fps * timeline.factor
+        chosen = chosen.std.AssumeFPS(fpsnum=fps.numerator, fpsden=fps.denominator)
     return chosen.std.ModifyFrame([chosen, source], partial(_retimed_props, timeline=timeline))
 
 
