@@ -78,7 +78,6 @@ def test_float_factor_equals_fraction(bikes_rgb: vs.VideoNode) -> None:
 
 def test_frame_props_are_retimed(bikes_rgb: vs.VideoNode) -> None:
     clip = bikes_rgb[:3].std.SetFrameProps(_AbsoluteTime=1.5, _SceneChangePrev=0, _SceneChangeNext=0)
-    clip = clip.std.SetFrameProps(_SceneChangeNext=0)
     out = vs_slowdeblur.interpolate(clip, 3)
     for m in range(out.num_frames):
         props = out.get_frame(m).props

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import torch
 import vapoursynth as vs
-from skimage.metrics import structural_similarity
 
 from ..engine import scene
 from ..engine.color import to_working
+from ..quality import psnr, ssim
 from ..samples import sample_path
 
 CLIP_NAMES = ("bikes", "carphone", "bigbuckbunny")
@@ -58,9 +58,9 @@ class Score:
 
 
 def score(result: np.ndarray, truth: np.ndarray) -> Score:
-    mse = float(np.mean((result.astype(np.float64) - truth.astype(np.float64)) ** 2))
-    psnr = float("inf") if mse == 0 else 10 * np.log10(1 / mse)
-    return Score(psnr, float(structural_similarity(result, truth, channel_axis=2, data_range=1)))
+    """PSNR and SSIM of (H, W, 3) arrays; ``quality.ssim`` is scikit-image's definition (tests/test_metrics.py)."""
+    planes_first = (2, 0, 1)
+    return Score(psnr(result, truth), ssim(result.transpose(planes_first), truth.transpose(planes_first)))
 
 
 def mean_score(scores: Sequence[Score]) -> Score:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import vapoursynth as vs
 
+from .timeline import shifted
+
 DEFAULT_THRESHOLD = 0.12  # mean absolute difference, in units of the full signal range
 DIFF_PROP = "SlowdeblurCutDiff"  # PlaneStats writes <prefix>Diff
 
 
 def next_frames(clip: vs.VideoNode) -> vs.VideoNode:
     """Frame i of the result is frame i+1 of ``clip``; the last frame is repeated."""
-    return clip[1:] + clip[-1] if clip.num_frames > 1 else clip
+    return shifted(clip, 1)
 
 
 def pair_difference(working: vs.VideoNode) -> vs.VideoNode:

@@ -39,3 +39,13 @@ class Timeline:
         if self.factor.denominator > 1:
             repeated = repeated.std.SelectEvery(self.factor.denominator, 0, modify_duration=False)
         return repeated[: self.output_length]
+
+
+def shifted(clip: vs.VideoNode, offset: int) -> vs.VideoNode:
+    """Frame n of the result is frame clamp(n + offset) of ``clip`` (the edge frames repeat)."""
+    if offset == 0 or clip.num_frames == 1:
+        return clip
+    offset = max(-(clip.num_frames - 1), min(offset, clip.num_frames - 1))
+    if offset > 0:
+        return clip[offset:] + clip[-1] * offset
+    return clip[0] * -offset + clip[:offset]

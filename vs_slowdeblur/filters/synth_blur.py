@@ -17,6 +17,7 @@ import numpy as np
 import vapoursynth as vs
 
 from ..engine.color import FormatRestorer, to_working
+from ..engine.timeline import shifted
 from ..errors import operator_error
 from ._checks import check_clip, check_integer, check_number
 from ._graph import parallel_modify_frame
@@ -33,16 +34,6 @@ def exposure_weights(duty: float, keep_every: int, subframes: int) -> dict[int, 
     weights = {j: w for j, w in weights.items() if w > 1e-9}
     total = sum(weights.values())
     return {j: w / total for j, w in weights.items()}
-
-
-def _shifted(clip: vs.VideoNode, offset: int) -> vs.VideoNode:
-    """Frame n of the result is frame clamp(n + offset) of ``clip`` (edges repeat)."""
-    if offset == 0 or clip.num_frames == 1:
-        return clip
-    offset = max(-(clip.num_frames - 1), min(offset, clip.num_frames - 1))
-    if offset > 0:
-        return clip[offset:] + clip[-1] * offset
-    return clip[0] * -offset + clip[:offset]
 
 
 def _every(clip: vs.VideoNode, cycle: int) -> vs.VideoNode:
@@ -86,7 +77,7 @@ def synth_blur(
     weights = exposure_weights(duty, keep_every, subframes)
     cycle = keep_every * subframes
     length = math.ceil(clip.num_frames / keep_every)
-    taps = [_every(_shifted(dense, j), cycle)[:length] for j in weights]
+    taps = [_every(shifted(dense, j), cycle)[:length] for j in weights]
     blurred = parallel_modify_frame(taps[0], taps, partial(_weighted_mean, weights=list(weights.values())))
     if blurred.format.id == clip.format.id:
         return blurred
