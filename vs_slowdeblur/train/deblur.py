@@ -146,12 +146,15 @@ def train(config: TrainConfig, workdir: Path, export: Path) -> dict:
     step, history, seconds = 0, [], 0.0
     if checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=True)
-        if state["config"] != asdict(config):
+        if {**state["config"], "steps": config.steps} != asdict(config):  # only the length may change
             raise SystemExit(f"{checkpoint_path} was made with another configuration; use another --workdir")
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         step, history, seconds = state["step"], state["history"], state["seconds"]
         log(f"resumed at step {step}")
+        if state["config"]["steps"] != config.steps:
+            history.append({"step": step, "note": f"run length changed from {state['config']['steps']} "
+                                                  f"to {config.steps} steps (learning-rate schedule follows)"})
     data = load_data(config)
     log(f"data: {len(data.segments)} real segments, {len(data.photos.images)} photos/frames, "
         f"{len(data.validation)} validation windows")
@@ -206,7 +209,7 @@ def export_weights(model: WindowDeblurNet, config: TrainConfig, history: list[di
                                   "px/frame, rotation, zoom), mean of ≤ 24 exact sub-frame renders, duty U(0.3, 1)"},
             "degradation": "Gaussian noise σ ≤ 0.015 (half the examples), JPEG q55–95 (30%), 8-bit",
         },
-        "validation": history[-1] if history else None,
+        "validation": next((h for h in reversed(history) if "validation_psnr" in h), None),
         "history": history,
         "source_commit": source_commit(),
         "torch": torch.__version__,
