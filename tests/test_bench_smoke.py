@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vs_slowdeblur.bench.__main__ import BEGIN, END, write_docs
+from vs_slowdeblur.bench.__main__ import markers, write_docs
 from vs_slowdeblur.bench.common import cut_after, load_clip, sample_positions
 from vs_slowdeblur.bench.interp import overall_mean, quality, quality_table
+
+BEGIN, END = markers("interp")
 
 BIKES_CUTS_AFTER = [29, 75, 136, 186, 241]  # frame i and i+1 belong to different shots
 

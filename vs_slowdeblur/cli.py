@@ -15,6 +15,7 @@ from .samples import fetch_all_samples
 
 DEMO_SCRIPT = Path("examples") / "demo.vpy"
 DEMO_OUTPUT = Path("out") / "demo.y4m"
+DEMO_SHEET = Path("out") / "contact_sheet.png"
 
 
 def _fetch(names: list[str]) -> int:
@@ -41,17 +42,21 @@ def _presets(names: list[str]) -> int:
 
 def _models() -> int:
     for name, spec in sorted(MODELS.items()):
-        print(f"{name}\t{spec.task}\t{spec.weights.requirement}:{spec.weights.member}\t{spec.licence}")
+        weights = spec.weights
+        source = "bundled in the package" if weights is None else f"{weights.requirement}:{weights.member}"
+        print(f"{name}\t{spec.task}\t{source}\t{spec.licence}")
     return 0
 
 
 def _demo() -> int:
-    """Render examples/demo.vpy with vspipe into out/demo.y4m (progress on stderr), then print its path."""
+    """Render examples/demo.vpy with vspipe into out/demo.y4m (progress on stderr) and write a contact sheet
+    (blurry input | interpolate only | slowmo | real frame) to out/contact_sheet.png; print both paths."""
     if not DEMO_SCRIPT.is_file():
         print(f"run the demo from the repository root ({DEMO_SCRIPT} not found)", file=sys.stderr)
         return 2
     fetch_all_samples()
     fetch_weights("rife-hdv3")
+    fetch_weights("window-deblur")
     DEMO_OUTPUT.parent.mkdir(exist_ok=True)
     vspipe = Path(sys.executable).with_name("vspipe")
     command = [str(vspipe) if vspipe.exists() else "vspipe", "--progress", "--container", "y4m",
@@ -61,7 +66,11 @@ def _demo() -> int:
     if result.returncode != 0:
         print(f"vspipe failed with exit code {result.returncode}", file=sys.stderr)
         return result.returncode
+    print(f"writing the contact sheet {DEMO_SHEET}", file=sys.stderr)
+    from .demo import contact_sheet
+
     print(DEMO_OUTPUT.resolve())
+    print(contact_sheet(DEMO_SHEET).resolve())
     return 0
 
 

@@ -28,8 +28,13 @@ class Options:
     scene_threshold: float = DEFAULT_THRESHOLD  # cut detector threshold, mean abs difference (0–1)
     cache_bytes: int = 512 * 2**20  # bytes of per-pair motion kept for in-between frames
     threads: int = 1  # torch CPU threads per VapourSynth callback
-    device: str | None = None  # "cpu", "cuda", "cuda:N"; None = CUDA if available
+    device: str | list[str] | None = None  # "cpu", "cuda", "cuda:N" or a list of them; None = CUDA if available
     precision: str = "fp32"  # "fp32", "fp16" or "bf16" (CUDA only; the CPU always uses fp32)
+    deblur: bool = True  # slowmo: deblur keyframes before interpolating (False = interpolate only)
+    deblur_model: str = "window-deblur"  # deblurring model (see `python -m vs_slowdeblur models`)
+    window: int = 1  # deblur window radius in frames: 2·window + 1 blurry frames restore the centre one
+    tile: int = 0  # process frames in tiles of this many pixels (square, with overlap); 0 = whole frames
+    tile_overlap: int = 32  # pixels shared by neighbouring tiles, blended linearly
 
 
 def _choice(*allowed: Any):
@@ -47,10 +52,20 @@ def _number(low: float, high: float, *, integer: bool = False):
     return check
 
 
+def _is_device_name(value: Any) -> bool:
+    return isinstance(value, str) and (value in ("cpu", "cuda") or value.startswith("cuda:"))
+
+
 def _device(value: Any) -> str | None:
-    if value is None or (isinstance(value, str) and (value in ("cpu", "cuda") or value.startswith("cuda:"))):
+    if value is None or _is_device_name(value):
         return None
-    return "'cpu', 'cuda', 'cuda:N' or null"
+    if isinstance(value, list) and value and all(_is_device_name(item) for item in value):
+        return None
+    return "'cpu', 'cuda', 'cuda:N', a non-empty list of them, or null"
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
 
 
 SCHEMA = {
@@ -62,6 +77,11 @@ SCHEMA = {
     "threads": _number(1, 256, integer=True),
     "device": _device,
     "precision": _choice("fp32", "fp16", "bf16"),
+    "deblur": _boolean,
+    "deblur_model": _choice("window-deblur"),
+    "window": _number(0, 3, integer=True),
+    "tile": _number(0, 65536, integer=True),
+    "tile_overlap": _number(0, 1024, integer=True),
 }
 
 
@@ -113,6 +133,10 @@ def resolve_options(preset: str | None, overrides: dict[str, Any]) -> Options:
         values.update(validate(loaded, origin))
     explicit = {key: value for key, value in overrides.items() if value is not None}
     values.update(validate(explicit, ""))
+    tile, overlap = values.get("tile", Options.tile), values.get("tile_overlap", Options.tile_overlap)
+    if tile and overlap * 2 >= tile:
+        raise ValueError(f"tile_overlap must be less than half of tile, got tile={tile}, tile_overlap={overlap}; "
+                         f"raise tile or lower tile_overlap")
     if "model_scale" in values:
         values["model_scale"] = float(values["model_scale"])
     return dataclasses.replace(Options(), **values)

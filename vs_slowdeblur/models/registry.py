@@ -6,7 +6,6 @@ hash and loads them with ``torch.load(weights_only=True)`` (a pickle carrying co
 
 from __future__ import annotations
 
-import pickle
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -81,7 +80,7 @@ MODELS: dict[str, ModelSpec] = {
         convert_state=_identity,
         input_multiple=DEBLUR_INPUT_MULTIPLE,
         licence="this project's own (trained by `python -m vs_slowdeblur.train deblur`)",
-        bundled_sha256="",
+        bundled_sha256="3662723a66fd6f65b2745f6d89c0ca69e033537006700bcb118e3eec31913d0e",
     ),
 }
 
@@ -115,9 +114,12 @@ def load_state(path: Path, expected_sha256: str) -> Mapping[str, torch.Tensor]:
         raise FetchError(f"weights {path} have sha256 {digest}, expected {expected_sha256}; "
                          f"delete the file and run `python -m vs_slowdeblur fetch` again")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
-        raise FetchError(f"weights {path} could not be loaded safely (weights_only=True): {exc}") from exc
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # UnpicklingError for code-carrying pickles; others for truncated or foreign files
+        raise FetchError(f"weights {path} could not be loaded safely (weights_only=True): {exc!r}") from exc
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise FetchError(f"weights {path} are not a state dict of tensors (got {type(state).__name__})")
+    return state
 
 
 def create_model(name: str, device: torch.device | str = "cpu") -> nn.Module:
@@ -129,5 +131,8 @@ def create_model(name: str, device: torch.device | str = "cpu") -> nn.Module:
               f"(or run `python -m vs_slowdeblur fetch {name}`)", file=sys.stderr)
     path = fetch_weights(name)
     model = spec.build()
-    model.load_state_dict(spec.convert_state(load_state(path, spec.sha256)))
+    try:
+        model.load_state_dict(spec.convert_state(load_state(path, spec.sha256)))
+    except (RuntimeError, KeyError) as exc:
+        raise FetchError(f"weights {path} do not fit the {name} architecture: {exc}") from exc
     return model.eval().requires_grad_(False).to(device)

@@ -28,10 +28,10 @@ from .synthetic import PhotoSource, synthetic_window
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 2500
+    steps: int = 1700
     batch: int = 8
     patch: int = 96  # pixels
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-4
     final_learning_rate: float = 1e-5
     synthetic_share: float = 0.5  # fraction of each batch from exact synthetic blur, the rest from real clips
     wide_window_every: int = 5  # every n-th step trains window radius 2 instead of 1

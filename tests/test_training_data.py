@@ -1,0 +1,34 @@
+"""The deblurring training data: exact synthetic blur and the training loop's bookkeeping."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from vs_slowdeblur.train.deblur import TrainConfig, learning_rate
+from vs_slowdeblur.train.synthetic import Trajectory, exposure_times, sampling_grid
+
+
+def test_exposure_times_are_centred_on_each_frame() -> None:
+    times = exposure_times(1, 0.5, 4)
+    assert times.shape == (3, 4)
+    np.testing.assert_allclose(times.mean(1).numpy(), [-1, 0, 1], atol=1e-6)
+    assert float(times[1].max() - times[1].min()) == 0.5 * 3 / 4
+
+
+def test_a_still_trajectory_samples_the_centre_and_motion_moves_it() -> None:
+    image = torch.arange(64 * 64, dtype=torch.float32).view(1, 1, 64, 64) / 4096
+    still = Trajectory((0.0, 0.0), (0.0, 0.0), 0.0, 0.0)
+    grid = sampling_grid(still, torch.tensor([0.0, 1.0]), 32, 64)
+    view = torch.nn.functional.grid_sample(image.expand(2, -1, -1, -1), grid, align_corners=False)
+    np.testing.assert_allclose(view[0, 0].numpy(), image[0, 0, 16:48, 16:48].numpy(), atol=1e-6)
+    moving = Trajectory((3.0, 0.0), (0.0, 0.0), 0.0, 0.0)  # 3 pixels per frame to the right
+    grid = sampling_grid(moving, torch.tensor([1.0]), 32, 64)
+    view = torch.nn.functional.grid_sample(image, grid, align_corners=False)
+    np.testing.assert_allclose(view[0, 0].numpy(), image[0, 0, 16:48, 19:51].numpy(), atol=1e-5)
+
+
+def test_learning_rate_warms_up_then_decays_to_the_floor() -> None:
+    config = TrainConfig(steps=1000)
+    assert learning_rate(config, 0) < learning_rate(config, 199) <= config.learning_rate
+    assert abs(learning_rate(config, 1000) - config.final_learning_rate) < 1e-12

@@ -1,0 +1,82 @@
+"""Deblurring engine: a window of 2r+1 blurry frames → the sharp centre frame.
+
+Each source frame is encoded once and its features are kept in the shared byte-bounded cache (the same
+``PairCache`` the interpolation engine uses), so a frame's encoding serves every window it belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+import vapoursynth as vs
+
+from ..models.deblurnet import WindowDeblurNet
+from ..models.registry import get_spec
+from ..options import Options
+from .frames import frame_to_tensor, tensor_to_frame
+from .padding import crop, pad_to_multiple
+from .pair_cache import PairCache
+from .runtime import inference_context, shared_model
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    """A padded blurry frame (1, 3, H, W) and its encoder features."""
+
+    pixels: torch.Tensor
+    features: tuple[torch.Tensor, ...]
+
+    @property
+    def nbytes(self) -> int:
+        tensors = (self.pixels, *self.features)
+        return sum(t.element_size() * t.nelement() for t in tensors)
+
+
+class DeblurEngine:
+    """Restores the centre frame of a window; caches per-frame encodings by source frame number."""
+
+    def __init__(self, options: Options, device: torch.device) -> None:
+        self.spec = get_spec(options.deblur_model)
+        self.device = device
+        self.threads = options.threads
+        self.precision = options.precision
+        self.model: WindowDeblurNet = shared_model(options.deblur_model, device)
+        self.cache: PairCache[EncodedFrame] = PairCache(options.cache_bytes)
+
+    def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame) -> None:
+        """Write the sharp version of the window's centre frame into ``out``.
+
+        ``indices``/``frames``: source frame numbers and working-format frames of the window, centre in the
+        middle; a repeated number (edge or scene cut) means the same frame, encoded once.
+        """
+        middle = len(frames) // 2
+        with inference_context(self.device, self.threads, self.precision):
+            encoded = {index: self._encoded(index, frame) for index, frame in zip(indices, frames, strict=True)}
+            centre = encoded[indices[middle]]
+            neighbours = [encoded[i].features for k, i in enumerate(indices) if k != middle]
+            sharp = self.model.restore(centre.pixels, centre.features, neighbours).clamp(0, 1)
+            tensor_to_frame(crop(sharp, out.height, out.width), out)
+
+    def _encoded(self, index: int, frame: vs.VideoFrame) -> EncodedFrame:
+        def encode() -> EncodedFrame:
+            pixels = pad_to_multiple(frame_to_tensor(frame, self.device), self.spec.input_multiple, "replicate")
+            return EncodedFrame(pixels, self.model.encode(pixels))
+
+        return self.cache.get(index, encode)
+
+
+def window_indices(centre: int, radius: int, num_frames: int, cut_after: Callable[[int], bool]) -> list[int]:
+    """Source frame numbers of the window around ``centre`` (2·radius + 1 of them). The window never reaches
+    past the clip's ends or across a scene cut (``cut_after(i)``: a cut between frames i and i+1): the last
+    frame on the centre's side of the boundary is repeated instead."""
+    indices = [centre] * (2 * radius + 1)
+    for direction in (-1, 1):
+        current = centre
+        for step in range(1, radius + 1):
+            candidate = current + direction  # once blocked, every later step is blocked the same way
+            if 0 <= candidate < num_frames and not cut_after(min(current, candidate)):
+                current = candidate
+            indices[radius + direction * step] = current
+    return indices

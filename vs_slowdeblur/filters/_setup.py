@@ -1,0 +1,29 @@
+"""Operator set-up shared by the model-backed filters: options from preset + overrides, the device, engines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ..engine.runtime import resolve_device
+from ..errors import FetchError, operator_error
+from ..options import Options, resolve_options
+
+
+def resolve(operator: str, preset: str | None, overrides: dict[str, Any]) -> tuple[Options, torch.device]:
+    """Validated options (defaults < preset < explicit overrides) and the torch device they name."""
+    try:
+        options = resolve_options(preset, overrides)
+        return options, resolve_device(options.device)
+    except ValueError as exc:
+        raise operator_error(operator, str(exc)) from None
+
+
+def make_engine[E](operator: str, model: str, build: Callable[[], E]) -> E:
+    """``build()``, with missing or corrupt weights reported as the operator's error."""
+    try:
+        return build()
+    except FetchError as exc:
+        raise operator_error(operator, f"model {model!r} is unavailable: {exc}") from None

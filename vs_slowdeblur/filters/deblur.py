@@ -1,0 +1,86 @@
+"""``deblur``: remove motion blur from every frame using a temporal window of neighbouring frames."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import vapoursynth as vs
+
+from ..engine import scene
+from ..engine.color import FormatRestorer, to_working
+from ..engine.deblur import DeblurEngine, window_indices
+from ..engine.timeline import shifted
+from ..errors import operator_error
+from ..models.registry import model_names
+from ..options import Options
+from ._checks import check_bool, check_clip, check_integer
+from ._graph import parallel_modify_frame
+from ._setup import make_engine, resolve
+
+OPERATOR = "deblur"
+WINDOW_PROP = "SlowdeblurWindow"  # source frame numbers the restored frame was computed from
+MAX_WINDOW = 3
+
+
+def deblur(
+    clip: vs.VideoNode,
+    *,
+    window: int | None = None,
+    model: str = "window-deblur",
+    device: str | None = None,
+    preset: str | None = None,
+    scene_change: bool = True,
+    **overrides: Any,
+) -> vs.VideoNode:
+    """Sharpen motion-blurred frames. Frame n is restored from frames n−window … n+window (``window`` is the
+    radius in frames; default 1 from the preset); the window never crosses a scene cut or the clip's ends
+    (the boundary frame is repeated). Same length, rate, format and props as the input, plus
+    ``SlowdeblurWindow`` (the source frame numbers used). ``preset``/``overrides`` as in ``interpolate``.
+
+    Example (.vpy): ``clip = vs_slowdeblur.deblur(clip, window=2)``
+    """
+    clip = check_clip(OPERATOR, clip)
+    if window is not None:
+        window = check_integer(OPERATOR, "window", window, 0, MAX_WINDOW)
+    check_bool(OPERATOR, "scene_change", scene_change)
+    if model not in model_names("deblur"):
+        raise operator_error(OPERATOR, f"model must be one of {model_names('deblur')}, got {model!r}")
+    options, torch_device = resolve(OPERATOR, preset, {"deblur_model": model, "device": device, "window": window,
+                                                        **overrides})
+    engine = make_engine(OPERATOR, options.deblur_model, lambda: DeblurEngine(options, torch_device))
+    return build_deblur(clip, engine, options, scene_change)
+
+
+def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, scene_change: bool) -> vs.VideoNode:
+    """The VapourSynth graph: frame n's window of shifted clips and cut detections → the restored frame."""
+    working = to_working(clip)
+    radius = options.window
+    taps = [shifted(working, k) for k in range(-radius, radius + 1)]
+    differences = scene.pair_difference(working)
+    cut_taps = [shifted(differences, k) for k in range(-radius, radius)]  # pair (n+k, n+k+1)
+    restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames,
+                      scene_change=scene_change, threshold=options.scene_threshold)
+    restored = parallel_modify_frame(taps[radius], taps + cut_taps, restore)
+    if restored.format.id == clip.format.id:
+        return restored
+    restorer = FormatRestorer(restored, clip.format)
+    return clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
+
+
+def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius: int, num_frames: int,
+                   scene_change: bool, threshold: float) -> vs.VideoFrame:
+    taps, cut_taps = f[:2 * radius + 1], f[2 * radius + 1:]
+
+    def cut_after(i: int) -> bool:
+        k = i - n  # pair (i, i+1) is cut tap k + radius; frame i+1 is tap k + 1 + radius
+        return scene_change and scene.is_cut(cut_taps[k + radius].props, taps[k + 1 + radius].props, threshold)
+
+    indices = window_indices(n, radius, num_frames, cut_after)
+    out = taps[radius].copy()
+    try:
+        engine.restore(indices, [taps[i - n + radius] for i in indices], out)
+    except Exception as exc:
+        raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
+    out.props[WINDOW_PROP] = indices
+    return out

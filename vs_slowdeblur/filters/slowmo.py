@@ -1,0 +1,55 @@
+"""``slowmo``: blurry low-rate video → sharp high-rate video (deblur, then interpolate the sharp frames)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import vapoursynth as vs
+
+from ..engine.deblur import DeblurEngine
+from ..engine.interpolation import InterpolationEngine
+from ..engine.timeline import Timeline
+from ._checks import check_bool, check_clip, check_integer, output_factor
+from ._setup import make_engine, resolve
+from .deblur import MAX_WINDOW, build_deblur
+from .interpolate import build_interpolation
+
+OPERATOR = "slowmo"
+
+
+def slowmo(
+    clip: vs.VideoNode,
+    factor: int | float | Fraction = 2,
+    *,
+    fps: Fraction | float | None = None,
+    preset: str | None = "balanced",
+    deblur: bool | None = None,
+    window: int | None = None,
+    scene_change: bool = True,
+    device: str | None = None,
+    **overrides: Any,
+) -> vs.VideoNode:
+    """Sharp slow motion: every source frame is deblurred from its window of blurry neighbours (``window``
+    radius in frames), then in-betweens at any ``factor`` or ``fps`` are synthesised from the deblurred
+    keyframes, with motion estimated on them. Output follows ``interpolate``'s contract (``out[k*i]`` shows
+    source time i, same format, props ``SlowdeblurPosition``/``SlowdeblurSynthesized``). ``deblur=False`` is
+    exactly ``interpolate``; ``deblur=None`` lets the preset decide (on in ``balanced``). ``preset`` is a name or
+    a YAML path; keyword ``overrides`` win over it.
+
+    Example (.vpy): ``clip = vs_slowdeblur.slowmo(clip, fps=Fraction(120000, 1001), preset="handheld")``
+    """
+    clip = check_clip(OPERATOR, clip)
+    ratio = output_factor(OPERATOR, clip, factor, fps)
+    check_bool(OPERATOR, "scene_change", scene_change)
+    if deblur is not None:
+        check_bool(OPERATOR, "deblur", deblur)
+    if window is not None:
+        window = check_integer(OPERATOR, "window", window, 0, MAX_WINDOW)
+    options, torch_device = resolve(OPERATOR, preset, {"deblur": deblur, "window": window, "device": device,
+                                                       **overrides})
+    interpolation = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
+    if options.deblur:
+        restoration = make_engine(OPERATOR, options.deblur_model, lambda: DeblurEngine(options, torch_device))
+        clip = build_deblur(clip, restoration, options, scene_change)
+    return build_interpolation(clip, Timeline(ratio, clip.num_frames), interpolation, options, scene_change)
