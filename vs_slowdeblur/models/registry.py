@@ -80,7 +80,7 @@ MODELS: dict[str, ModelSpec] = {
         convert_state=_identity,
         input_multiple=DEBLUR_INPUT_MULTIPLE,
         licence="this project's own (trained by `python -m vs_slowdeblur.train deblur`)",
-        bundled_sha256="3662723a66fd6f65b2745f6d89c0ca69e033537006700bcb118e3eec31913d0e",
+        bundled_sha256="58b2f57cafc43d821d9a12a9e0c1661553a7c1ff4f0fef3afdfd0a75965aca66",
     ),
 }
 
