@@ -14,6 +14,7 @@ from .frames import frame_to_tensor, tensor_to_frame
 from .padding import crop, pad_to_multiple
 from .pair_cache import PairCache
 from .runtime import inference_context, shared_model
+from .tiling import DEFAULT_TILE, OomFallback, TilePlan, estimate_tiled
 
 EXACT_MAX_DEPTH = 3  # exact timing bisects down to intervals of 1/8 of a source interval
 
@@ -31,6 +32,10 @@ class InterpolationEngine:
         self.multiple = max(spec.input_multiple, int(spec.input_multiple / scale))
         self.interpolator = RifeInterpolator(shared_model(options.model, device), (4 / scale, 2 / scale, 1 / scale))
         self.cache: PairCache[PairMotion] = PairCache(options.cache_bytes)
+        tile = -(-(options.tile or DEFAULT_TILE) // self.multiple) * self.multiple  # rounded up to the multiple
+        self.tiles = TilePlan(tile, options.tile_overlap, self.multiple)
+        self.oom = OomFallback()  # tile=0: whole frames, and tiles from the first out-of-memory error on
+        self.oom.tiled = bool(options.tile)
 
     def render(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame,
                out: vs.VideoFrame) -> None:
@@ -45,11 +50,15 @@ class InterpolationEngine:
 
     def _motion(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> PairMotion:
         key = (pair, Fraction(0), Fraction(1))
-        return self.cache.get(key, lambda: self.interpolator.estimate(self._load(frame0), self._load(frame1)))
+        return self.cache.get(key, lambda: self._estimate(self._load(frame0), self._load(frame1)))
 
     def _cached_estimate(self, key: tuple[int, Fraction, Fraction], frame0: torch.Tensor,
                          frame1: torch.Tensor) -> PairMotion:
-        return self.cache.get(key, lambda: self.interpolator.estimate(frame0, frame1))
+        return self.cache.get(key, lambda: self._estimate(frame0, frame1))
+
+    def _estimate(self, frame0: torch.Tensor, frame1: torch.Tensor) -> PairMotion:
+        return self.oom(lambda: self.interpolator.estimate(frame0, frame1),
+                        lambda: estimate_tiled(self.interpolator, frame0, frame1, self.tiles))
 
     def _exact_frame(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
         """Recursive bisection: midpoints become new keyframes until t is a midpoint or the depth limit."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from ..models.interpolator import PairMotion, RifeInterpolator
-from .padding import crop, pad_to_multiple
+from .padding import crop, pad_to_multiple, padded_size
 
 __all__ = [
     "DEFAULT_OVERLAP",
@@ -87,7 +87,7 @@ class TilePlan:
 
     def side(self, length: int) -> int:
         """Tile length (pixels) along a frame side of ``length`` pixels: ``tile``, or the padded side if shorter."""
-        return min(self.tile, -(-length // self.multiple) * self.multiple)
+        return min(self.tile, padded_size(length, length, self.multiple)[0])
 
     def weights(self, length: int) -> list[tuple[int, torch.Tensor]]:
         """(start, 1-D weights) of each tile along a side of ``length`` pixels."""
@@ -101,17 +101,19 @@ class TilePlan:
         return out
 
 
-def run_tiled(fn: Callable[..., torch.Tensor], inputs: Sequence[torch.Tensor], plan: TilePlan) -> torch.Tensor:
+def run_tiled(fn: Callable[..., torch.Tensor], inputs: Sequence[torch.Tensor], plan: TilePlan,
+              pad_mode: str = "constant") -> torch.Tensor:
     """``fn(*inputs)`` computed tile by tile and blended; inputs are (B, C, H, W) with the same H, W.
 
     ``fn`` gets the same tile of every input (each side a multiple of ``plan.multiple`` pixels) and returns a
-    (B, C', h, w) tensor for it; the result is (B, C', H, W) in ``fn``'s dtype, on the inputs' device.
+    (..., h, w) tensor for it; the result is (..., H, W) in ``fn``'s dtype, on the inputs' device.
+    ``pad_mode`` (``constant`` or ``replicate``) pads a frame side shorter than the tile, as ``pad_to_multiple``.
     Example: ``run_tiled(lambda a, b: net(a, b), [frame0, frame1], TilePlan(256, 64, 32))``.
     """
     height, width = inputs[0].shape[-2:]
     if any(tuple(x.shape[-2:]) != (height, width) for x in inputs):
         raise ValueError(f"tiled inputs must share one frame size, got {[tuple(x.shape[-2:]) for x in inputs]}")
-    padded = [pad_to_multiple(x, plan.multiple) if min(height, width) < plan.tile else x for x in inputs]
+    padded = [pad_to_multiple(x, plan.multiple, pad_mode) if min(height, width) < plan.tile else x for x in inputs]
     rows, columns = plan.weights(height), plan.weights(width)
     tile_h, tile_w = plan.side(height), plan.side(width)
     device = inputs[0].device
@@ -123,7 +125,7 @@ def run_tiled(fn: Callable[..., torch.Tensor], inputs: Sequence[torch.Tensor], p
             out = fn(*(x[window] for x in padded))
             weight = (row_weight[:, None] * column_weight[None, :]).to(device)
             if total is None:  # accumulated in float32 at least, so fp16 tiles blend without rounding
-                total = out.new_zeros((*out.shape[:2], *weight_sum.shape),
+                total = out.new_zeros((*out.shape[:-2], *weight_sum.shape),
                                       dtype=torch.promote_types(out.dtype, torch.float32))
             total[window] += out * weight
             weight_sum[window] += weight

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from ..engine.runtime import resolve_device
+from ..engine.devices import parse_devices
 from ..errors import FetchError, operator_error
 from ..options import Options, resolve_options
 
@@ -16,7 +16,11 @@ def resolve(operator: str, preset: str | None, overrides: dict[str, Any]) -> tup
     """Validated options (defaults < preset < explicit overrides) and the torch device they name."""
     try:
         options = resolve_options(preset, overrides)
-        return options, resolve_device(options.device)
+        devices = parse_devices(options.device)
+        if len(devices) > 1:
+            raise ValueError(f"device: spreading frames over several devices ({options.device!r}) is not "
+                             f"implemented yet; pass one device")
+        return options, devices[0]
     except ValueError as exc:
         raise operator_error(operator, str(exc)) from None
 

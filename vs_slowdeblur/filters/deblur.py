@@ -70,6 +70,7 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, sce
 
 def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius: int, num_frames: int,
                    scene_change: bool, threshold: float) -> vs.VideoFrame:
+    f = f if isinstance(f, list) else [f]  # ModifyFrame passes a lone frame when window=0 (one clip)
     taps, cut_taps = f[:2 * radius + 1], f[2 * radius + 1:]
 
     def cut_after(i: int) -> bool:
