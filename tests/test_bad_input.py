@@ -304,40 +304,38 @@ OPERATOR_CASES: list[Any] = [
                  ["(metrics)", "at least 7x7 pixels for SSIM", "got clip 6x82"], id="metrics-too-small"),
 ]
 
-if hasattr(vs_slowdeblur, "deblur"):
-    OPERATOR_CASES += [
-        pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, window=5),
-                     ["(deblur)", "window must be an integer in [0, 3], got 5"], id="deblur-window-too-big"),
-        pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, window="1"),
-                     ["(deblur)", "window must be an integer", "got '1'"], id="deblur-window-is-a-string"),
-        pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, model="rife-hdv3"),
-                     ["(deblur)", "model must be one of ['window-deblur'], got 'rife-hdv3'"],
-                     id="deblur-interpolation-model"),
-        pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, scene_change=1),
-                     ["(deblur)", "scene_change must be True or False, got 1"], id="deblur-scene-change-int"),
-        pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, device="cuda"),
-                     ["(deblur)", "device 'cuda' was requested but no CUDA GPU is available"],
-                     id="deblur-cuda-without-gpu", marks=NO_GPU),
-        pytest.param(lambda ctx: vs_slowdeblur.deblur(_variable_format(ctx)),
-                     ["(deblur)", "clip has a variable format"], id="deblur-variable-format"),
-        pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, preset=ctx.preset_file("window: 9\n")),
-                     ["(deblur)", "user.yaml", "window must be in [0, 3], got 9"], id="deblur-preset-window"),
-    ]
-if hasattr(vs_slowdeblur, "slowmo"):
-    OPERATOR_CASES += [
-        pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, 0.5), ["(slowmo)", "factor", "0.5"],
-                     id="slowmo-factor-below-1"),
-        pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, fps=20), ["(slowmo)", "fps", "20"],
-                     id="slowmo-fps-below-source"),
-        pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, deblur="yes"), ["(slowmo)", "deblur", "'yes'"],
-                     id="slowmo-deblur-not-bool"),
-        pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, window=9), ["(slowmo)", "window", "9"],
-                     id="slowmo-window-too-big"),
-        pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, preset="ultra"), ["(slowmo)", "preset", "'ultra'"],
-                     id="slowmo-unknown-preset"),
-        pytest.param(lambda ctx: vs_slowdeblur.slowmo([ctx.clip]), ["(slowmo)", "clip must be a vs.VideoNode",
-                                                                    "got list"], id="slowmo-clip-is-a-list"),
-    ]
+OPERATOR_CASES += [
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, window=5),
+                 ["(deblur)", "window must be an integer in [0, 3], got 5"], id="deblur-window-too-big"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, window="1"),
+                 ["(deblur)", "window must be an integer", "got '1'"], id="deblur-window-is-a-string"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, model="rife-hdv3"),
+                 ["(deblur)", "model must be one of ['window-deblur'], got 'rife-hdv3'"],
+                 id="deblur-interpolation-model"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, scene_change=1),
+                 ["(deblur)", "scene_change must be True or False, got 1"], id="deblur-scene-change-int"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, device="cuda"),
+                 ["(deblur)", "device 'cuda' was requested but no CUDA GPU is available"],
+                 id="deblur-cuda-without-gpu", marks=NO_GPU),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(_variable_format(ctx)),
+                 ["(deblur)", "clip has a variable format"], id="deblur-variable-format"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, preset=ctx.preset_file("window: 9\n")),
+                 ["(deblur)", "user.yaml", "window must be in [0, 3], got 9"], id="deblur-preset-window"),
+]
+OPERATOR_CASES += [
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, 0.5), ["(slowmo)", "factor", "0.5"],
+                 id="slowmo-factor-below-1"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, fps=20), ["(slowmo)", "fps", "20"],
+                 id="slowmo-fps-below-source"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, deblur="yes"), ["(slowmo)", "deblur", "'yes'"],
+                 id="slowmo-deblur-not-bool"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, window=9), ["(slowmo)", "window", "9"],
+                 id="slowmo-window-too-big"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, preset="ultra"), ["(slowmo)", "preset", "'ultra'"],
+                 id="slowmo-unknown-preset"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo([ctx.clip]), ["(slowmo)", "clip must be a vs.VideoNode",
+                                                                "got list"], id="slowmo-clip-is-a-list"),
+]
 
 
 @pytest.fixture

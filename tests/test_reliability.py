@@ -41,22 +41,8 @@ OPERATORS: dict[str, Callable[[vs.VideoNode], vs.VideoNode]] = {
 }
 
 
-def _unless_weights_missing(build: Callable[[vs.VideoNode], vs.VideoNode]) -> Callable[[vs.VideoNode], vs.VideoNode]:
-    """Operators whose weights are still being trained are skipped, not failed, when the weights are missing."""
-    def guarded(shot: vs.VideoNode) -> vs.VideoNode:
-        try:
-            return build(shot)
-        except vs.Error as exc:
-            if "is unavailable" in str(exc):
-                pytest.skip(str(exc))
-            raise
-    return guarded
-
-
-if hasattr(vs_slowdeblur, "deblur"):
-    OPERATORS["deblur"] = _unless_weights_missing(lambda shot: vs_slowdeblur.deblur(shot, window=1))
-if hasattr(vs_slowdeblur, "slowmo"):
-    OPERATORS["slowmo"] = _unless_weights_missing(lambda shot: vs_slowdeblur.slowmo(shot, 2, window=1))
+OPERATORS["deblur"] = lambda shot: vs_slowdeblur.deblur(shot, window=1)
+OPERATORS["slowmo"] = lambda shot: vs_slowdeblur.slowmo(shot, 2, window=1)
 
 
 @pytest.fixture(scope="module")

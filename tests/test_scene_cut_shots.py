@@ -136,16 +136,10 @@ def test_cuts_at_the_ends_and_around_a_one_frame_shot(many_cuts: vs.VideoNode, f
     assert rendered_pairs == shot_pairs  # the lone middle frame never meets the network
 
 
-@pytest.mark.skipif(not hasattr(vs_slowdeblur, "deblur"), reason="deblur is not in this build")
 @pytest.mark.parametrize("shots", ["bikes_cut", "bikes_carphone"])
 def test_deblur_windows_stay_inside_one_shot(request: pytest.FixtureRequest, shots: str) -> None:
     clip = request.getfixturevalue(shots)
-    try:
-        out = vs_slowdeblur.deblur(clip, window=2)
-    except vs.Error as exc:
-        if "is unavailable" in str(exc):
-            pytest.skip(str(exc))
-        raise
+    out = vs_slowdeblur.deblur(clip, window=2)
     for n in range(clip.num_frames):
         window = list(out.get_frame(n).props["SlowdeblurWindow"])
         shot = range(0, 3) if n < 3 else range(3, 6)
@@ -153,15 +147,9 @@ def test_deblur_windows_stay_inside_one_shot(request: pytest.FixtureRequest, sho
         assert window[2] == n, (n, window)
 
 
-@pytest.mark.skipif(not hasattr(vs_slowdeblur, "slowmo"), reason="slowmo is not in this build")
 def test_slowmo_repeats_the_nearer_deblurred_frame_at_the_cut(bikes_cut: vs.VideoNode,
                                                              rendered_pairs: set[int]) -> None:
-    try:
-        out = vs_slowdeblur.slowmo(bikes_cut, 4, window=1)
-    except vs.Error as exc:
-        if "is unavailable" in str(exc):
-            pytest.skip(str(exc))
-        raise
+    out = vs_slowdeblur.slowmo(bikes_cut, 4, window=1)
     for m in (9, 10, 11):  # t = ¼, ½, ¾ between source frames 2 and 3, the two sides of the cut
         frame = out.get_frame(m)
         nearer = 2 if m == 9 else 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +36,13 @@ def sample_positions(cuts: Sequence[bool], step: int, count: int) -> list[int]:
     """``count`` frames c, spread evenly over the clip, with c a multiple of ``step`` (so c and c+step are
     neighbours in ``clip[::step]``) and no cut inside the window c..c+step."""
     candidates = [c for c in range(0, len(cuts) + 1 - step, step) if not any(cuts[c:c + step])]
+    return spread(candidates, count)
+
+
+def spread(candidates: Sequence[int], count: int) -> list[int]:
+    """``count`` of the candidates, evenly spaced (all of them when there are no more than ``count``)."""
     if count >= len(candidates):
-        return candidates
+        return list(candidates)
     return [candidates[int((i + 0.5) * len(candidates) / count)] for i in range(count)]
 
 
@@ -65,6 +70,15 @@ def score(result: np.ndarray, truth: np.ndarray) -> Score:
 
 def mean_score(scores: Sequence[Score]) -> Score:
     return Score(statistics.fmean(s.psnr for s in scores), statistics.fmean(s.ssim for s in scores))
+
+
+def clip_weighted_mean(scores_by_clip: Mapping[str, Sequence[Score]]) -> Score:
+    """Mean over clips of each clip's mean (every clip weighs the same)."""
+    return mean_score([mean_score(scores) for scores in scores_by_clip.values()])
+
+
+def format_score(value: Score) -> str:
+    return f"{value.psnr:.2f} / {value.ssim:.4f}"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

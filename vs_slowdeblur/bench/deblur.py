@@ -21,7 +21,18 @@ from PIL import Image
 from ..filters.deblur import deblur
 from ..filters.synth_blur import synth_blur
 from ..train.splits import BENCHMARK
-from .common import Score, load_clip, markdown_table, mean_score, rgb_array, rgb_clip, score
+from .common import (
+    Score,
+    clip_weighted_mean,
+    format_score,
+    load_clip,
+    markdown_table,
+    mean_score,
+    rgb_array,
+    rgb_clip,
+    score,
+    spread,
+)
 
 
 @dataclass(frozen=True)
@@ -58,10 +69,7 @@ def segments(clip_name: str) -> list[tuple[int, vs.VideoNode]]:
 def blurry_positions(length: int, keep_every: int, count: int) -> list[int]:
     """``count`` blurry frames spread over a segment, away from its ends (full exposure and window inside)."""
     blurry_length = -(-length // keep_every)
-    inner = list(range(2, blurry_length - 2))
-    if count >= len(inner):
-        return inner
-    return [inner[int((i + 0.5) * len(inner) / count)] for i in range(count)]
+    return spread(range(2, blurry_length - 2), count)
 
 
 def run_level(level: BlurLevel, clips: Sequence[str], per_segment: int) -> LevelRun:
@@ -87,9 +95,9 @@ def level_table(run: LevelRun) -> str:
     baseline = overall(run, "blurry input").psnr
     rows = []
     for method in METHODS:
-        cells = [_cell(mean_score(run.scores[method][name])) for name in clips]
+        cells = [format_score(mean_score(run.scores[method][name])) for name in clips]
         mean = overall(run, method)
-        rows.append([method, *cells, f"**{_cell(mean)}**", f"{mean.psnr - baseline:+.2f}"])
+        rows.append([method, *cells, f"**{format_score(mean)}**", f"{mean.psnr - baseline:+.2f}"])
     positions = "; ".join(f"{name}: " + ", ".join(f"{first}+{run.level.keep_every}·{i}" for first, i in p)
                           for name, p in run.positions.items())
     return markdown_table(header, rows) + f"\n\nScored frames (source frame = segment start + keep_every·i): " \
@@ -97,12 +105,7 @@ def level_table(run: LevelRun) -> str:
 
 
 def overall(run: LevelRun, method: str) -> Score:
-    """Mean over clips of each clip's mean (every clip weighs the same)."""
-    return mean_score([mean_score(scores) for scores in run.scores[method].values()])
-
-
-def _cell(value: Score) -> str:
-    return f"{value.psnr:.2f} / {value.ssim:.4f}"
+    return clip_weighted_mean(run.scores[method])
 
 
 def seconds_per_frame(width: int, height: int, frames: int) -> float:

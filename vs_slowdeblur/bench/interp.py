@@ -35,7 +35,9 @@ from ..models.registry import create_model, get_spec
 from ..options import resolve_options
 from .common import (
     Score,
+    clip_weighted_mean,
     cut_after,
+    format_score,
     load_clip,
     markdown_table,
     mean_score,
@@ -158,7 +160,7 @@ def clip_mean(run: MethodRun, clip_name: str) -> Score:
 
 def overall_mean(run: MethodRun) -> Score:
     """Mean over clips of each clip's mean (every clip weighs the same)."""
-    return mean_score([clip_mean(run, name) for name in run.scores])
+    return clip_weighted_mean(run.scores)
 
 
 def quality_table(run: QualityRun) -> str:
@@ -167,7 +169,7 @@ def quality_table(run: QualityRun) -> str:
     rows = []
     for method_name, result in run.methods.items():
         means = [clip_mean(result, name) for name in clips] + [overall_mean(result)]
-        rows.append([method_name, *(f"{m.psnr:.2f} / {m.ssim:.4f}" for m in means)])
+        rows.append([method_name, *(format_score(m) for m in means)])
     positions = "; ".join(f"{name} c = {', '.join(map(str, p))}" for name, p in run.positions.items())
     targets = " and ".join(f"c+{r}" for r in range(1, run.factor))
     notes = [f"Inputs: real frames c and c+{run.factor}; targets: real frames {targets}. Positions: {positions}."]

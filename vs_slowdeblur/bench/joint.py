@@ -17,7 +17,7 @@ import vapoursynth as vs
 from ..filters.interpolate import interpolate
 from ..filters.slowmo import slowmo
 from ..filters.synth_blur import synth_blur
-from .common import Score, markdown_table, mean_score, rgb_array, rgb_clip, score
+from .common import Score, clip_weighted_mean, format_score, markdown_table, mean_score, rgb_array, rgb_clip, score
 from .deblur import blurry_positions, segments
 from .interp import blend, mvtools
 
@@ -74,7 +74,7 @@ def run_task(task: JointTask, clips: Sequence[str], per_segment: int) -> JointRu
 
 
 def overall(run: JointRun, method: str) -> Score:
-    return mean_score([mean_score(scores) for scores in run.scores[method].values()])
+    return clip_weighted_mean(run.scores[method])
 
 
 def task_table(run: JointRun) -> str:
@@ -82,10 +82,8 @@ def task_table(run: JointRun) -> str:
     header = ["method", *(f"{name} PSNR / SSIM" for name in clips), "mean PSNR / SSIM"]
     rows = []
     for method in METHODS:
-        cells = [f"{mean_score(run.scores[method][name]).psnr:.2f} / {mean_score(run.scores[method][name]).ssim:.4f}"
-                 for name in clips]
-        mean = overall(run, method)
-        rows.append([method, *cells, f"**{mean.psnr:.2f} / {mean.ssim:.4f}**"])
+        cells = [format_score(mean_score(run.scores[method][name])) for name in clips]
+        rows.append([method, *cells, f"**{format_score(overall(run, method))}**"])
     positions = "; ".join(f"{name}: " + ", ".join(f"{first}+{run.task.factor}·{i}" for first, i in p)
                           for name, p in run.positions.items())
     return markdown_table(header, rows) + f"\n\nKeyframes (source frame = segment start + factor·i), scored on " \

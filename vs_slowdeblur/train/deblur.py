@@ -7,7 +7,6 @@ sees the same data as an uninterrupted one. A checkpoint (model, optimiser, step
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import subprocess
@@ -21,6 +20,7 @@ import torch
 
 from ..models.deblurnet import WindowDeblurNet
 from ..quality import psnr
+from ..wheelfetch import sha256_of
 from . import splits
 from .real import dense_segments, photo_paths, real_window, sharp_frames
 from .synthetic import PhotoSource, synthetic_window
@@ -195,7 +195,7 @@ def export_weights(model: WindowDeblurNet, config: TrainConfig, history: list[di
     """Write the weights (fp32 state dict) and ``<name>.json`` metadata next to them."""
     export.parent.mkdir(parents=True, exist_ok=True)
     save_atomically(model.state_dict(), export)
-    digest = hashlib.sha256(export.read_bytes()).hexdigest()
+    digest = sha256_of(export)
     metadata = {
         "model": "WindowDeblurNet", "parameters": sum(p.numel() for p in model.parameters()),
         "sha256": digest, "steps": config.steps, "config": asdict(config),

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import vapoursynth as vs
 
+from ..bench.common import rgb_array
 from ..engine.color import to_working
 from ..filters.interpolate import interpolate
 from ..filters.synth_blur import exposure_weights
@@ -45,8 +46,7 @@ def dense_segment(clip_name: str, first: int, last: int) -> np.ndarray:
 
 
 def _rgb_uint8(frame: vs.VideoFrame) -> np.ndarray:
-    rgb = np.stack([np.asarray(frame[plane]) for plane in range(3)], axis=-1)
-    return (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return (rgb_array(frame) * 255 + 0.5).astype(np.uint8)
 
 
 def dense_segments(ranges: dict[str, tuple[tuple[int, int], ...]]) -> list[np.ndarray]:
