@@ -11,7 +11,7 @@ import pytest
 import vapoursynth as vs
 
 import vs_slowdeblur
-from vs_slowdeblur.engine.pair_cache import PairCache
+from vs_slowdeblur.engine.pair_cache import PairCache, live_caches
 
 
 @dataclass
@@ -46,6 +46,7 @@ def test_bytes_are_bounded_least_recently_used_first() -> None:
     assert cache.computed == 3
     cache.get("a", lambda: Blob(10))  # "a" was evicted first
     assert cache.computed == 4
+    assert cache.peak_bytes == 20 and cache in live_caches()
 
 
 def test_failed_computation_is_retried() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import torch
 
-from vs_slowdeblur.train.deblur import TrainConfig, learning_rate
+from vs_slowdeblur.models.registry import builtin_weights_path
+from vs_slowdeblur.train.deblur import TrainConfig, change_length, learning_rate, recorded_lengths
 from vs_slowdeblur.train.synthetic import Trajectory, exposure_times, sampling_grid
 
 
@@ -32,3 +35,19 @@ def test_learning_rate_warms_up_then_decays_to_the_floor() -> None:
     config = TrainConfig(steps=1000)
     assert learning_rate(config, 0) < learning_rate(config, 199) <= config.learning_rate
     assert abs(learning_rate(config, 1000) - config.final_learning_rate) < 1e-12
+
+
+def test_a_replay_follows_the_recorded_run_length_changes() -> None:
+    history: list[dict] = [{"step": 250, "loss": 0.1}]
+    config = change_length(TrainConfig(steps=4000), 3000, 300, history)
+    config = change_length(config, 5000, 2000, history)
+    start, changes = recorded_lengths({"config": {**vars(config)}, "history": history})
+    assert start == TrainConfig(steps=4000) and changes == {300: 3000, 2000: 5000}
+
+
+def test_the_shipped_weights_metadata_replays_to_its_own_length() -> None:
+    metadata = json.loads(builtin_weights_path().with_suffix(".json").read_text())
+    start, changes = recorded_lengths(metadata)
+    final = changes[max(changes)] if changes else start.steps
+    assert final == metadata["steps"] == metadata["config"]["steps"]
+    assert TrainConfig(**metadata["config"]) == TrainConfig(**{**vars(start), "steps": final})

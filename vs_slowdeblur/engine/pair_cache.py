@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
@@ -30,6 +31,8 @@ class PairCache[V: Sized]:
         self._entries: OrderedDict[Hashable, Future[V]] = OrderedDict()
         self._sizes: dict[Hashable, int] = {}
         self.computed = 0  # number of computations run (for tests and benchmarks)
+        self.peak_bytes = 0  # largest total held after an insertion (for the soak script)
+        _live_caches.add(self)
 
     @property
     def used_bytes(self) -> int:
@@ -71,3 +74,12 @@ class PairCache[V: Sized]:
                 continue
             total -= self._sizes.pop(key)
             del self._entries[key]
+        self.peak_bytes = max(self.peak_bytes, total)
+
+
+_live_caches: weakref.WeakSet[PairCache] = weakref.WeakSet()
+
+
+def live_caches() -> list[PairCache]:
+    """Every PairCache still alive in this process (the soak script checks their sizes)."""
+    return list(_live_caches)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..models.registry import create_model
+from .heap import model_call_done
 
 log = logging.getLogger("vs_slowdeblur")
 
@@ -49,12 +50,17 @@ def set_cpu_threads(threads: int) -> None:
 def inference_context(device: torch.device, threads: int, precision: str) -> Iterator[None]:
     """Everything a VapourSynth callback needs around a model call. Inference mode and autocast are
     thread-local, so this is entered inside each callback, in the worker's own thread. Reduced precision
-    ("fp16"/"bf16") applies on CUDA only; the CPU always computes in fp32."""
+    ("fp16"/"bf16") applies on CUDA only; the CPU always computes in fp32. On exit it counts a model call for
+    the heap trimmer (``heap.model_call_done``)."""
     if device.type == "cpu":
         set_cpu_threads(threads)
     dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
-    with torch.inference_mode(), torch.autocast("cuda", dtype, enabled=device.type == "cuda" and dtype is not None):
-        yield
+    try:
+        with torch.inference_mode(), torch.autocast("cuda", dtype,
+                                                    enabled=device.type == "cuda" and dtype is not None):
+            yield
+    finally:
+        model_call_done()
 
 
 @functools.lru_cache(maxsize=8)

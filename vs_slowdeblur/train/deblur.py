@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -135,8 +136,31 @@ def log(message: str) -> None:
     print(f"[train deblur {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def train(config: TrainConfig, workdir: Path, export: Path) -> dict:
-    """Train (or resume) to ``config.steps`` and export the weights and metadata; returns the metadata."""
+def recorded_lengths(metadata: dict) -> tuple[TrainConfig, dict[int, int]]:
+    """The configuration a run started with and the run-length changes its history records ({step: new
+    length}), so that ``train`` can replay a run whose length was changed on the way (the learning-rate
+    schedule depends on the length)."""
+    changes = {}
+    first_length = metadata["config"]["steps"]
+    for entry in metadata["history"]:
+        found = re.fullmatch(r"run length changed from (\d+) to (\d+) steps.*", entry.get("note", ""))
+        if found:
+            if not changes:
+                first_length = int(found[1])
+            changes[entry["step"]] = int(found[2])
+    return TrainConfig(**{**metadata["config"], "steps": first_length}), changes
+
+
+def change_length(config: TrainConfig, steps: int, step: int, history: list[dict]) -> TrainConfig:
+    history.append({"step": step, "note": f"run length changed from {config.steps} to {steps} steps "
+                                          "(learning-rate schedule follows)"})
+    return replace(config, steps=steps)
+
+
+def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict[int, int] | None = None) -> dict:
+    """Train (or resume) to ``config.steps`` and export the weights and metadata; returns the metadata.
+    ``length_changes`` ({step: new length}) replays a run whose length was changed while it ran."""
+    length_changes = length_changes or {}
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -152,15 +176,19 @@ def train(config: TrainConfig, workdir: Path, export: Path) -> dict:
         optimiser.load_state_dict(state["optimiser"])
         step, history, seconds = state["step"], state["history"], state["seconds"]
         log(f"resumed at step {step}")
-        if state["config"]["steps"] != config.steps:
-            history.append({"step": step, "note": f"run length changed from {state['config']['steps']} "
-                                                  f"to {config.steps} steps (learning-rate schedule follows)"})
+        wanted, config = config, TrainConfig(**state["config"])
+        if wanted.steps != config.steps and not length_changes:
+            config = change_length(config, wanted.steps, step, history)
     data = load_data(config)
     log(f"data: {len(data.segments)} real segments, {len(data.photos.images)} photos/frames, "
         f"{len(data.validation)} validation windows")
     started = time.monotonic() - seconds
     running_loss = []
-    while step < config.steps:
+    while True:
+        if step in length_changes and length_changes[step] != config.steps:
+            config = change_length(config, length_changes[step], step, history)
+        if step >= config.steps:
+            break
         windows, targets = make_batch(data, config, step)
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(config, step)
