@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from vs_slowdeblur.models.registry import builtin_weights_path
 from vs_slowdeblur.train.deblur import TrainConfig, change_length, learning_rate, recorded_lengths
+from vs_slowdeblur.train.evaluate import load_weights
 from vs_slowdeblur.train.synthetic import Trajectory, exposure_times, sampling_grid
 
 
@@ -51,3 +53,13 @@ def test_the_shipped_weights_metadata_replays_to_its_own_length() -> None:
     final = changes[max(changes)] if changes else start.steps
     assert final == metadata["steps"] == metadata["config"]["steps"]
     assert TrainConfig(**metadata["config"]) == TrainConfig(**{**vars(start), "steps": final})
+
+
+def test_compare_reads_shipped_weights_and_training_checkpoints(tmp_path: Path) -> None:
+    shipped = torch.load(builtin_weights_path(), weights_only=True)
+    checkpoint = tmp_path / "checkpoint.pt"
+    torch.save({"model": shipped, "optimiser": {}, "step": 1234}, checkpoint)
+    from_checkpoint, step = load_weights(checkpoint)
+    from_shipped, no_step = load_weights(builtin_weights_path())
+    assert step == 1234 and no_step is None
+    assert all(torch.equal(from_checkpoint[k], from_shipped[k]) for k in shipped)

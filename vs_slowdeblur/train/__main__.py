@@ -1,6 +1,7 @@
 """``python -m vs_slowdeblur.train deblur [--steps N] [--workdir DIR] [--export FILE] [--replay JSON]``: train
 the built-in deblurring model (resumes from ``--workdir`` when a checkpoint is there) and write its weights +
-metadata. ``--replay`` retrains a run from its metadata file: its configuration and its run-length changes."""
+metadata. ``--replay`` retrains a run from its metadata file: its configuration and its run-length changes.
+``python -m vs_slowdeblur.train compare WEIGHTS...``: their gain on real strong blur (``evaluate.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 
 from ..models.registry import builtin_weights_path
 from ..paths import cache_dir
+import torch
+
 from .deblur import TrainConfig, recorded_lengths, train
+from .evaluate import compare
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     deblur.add_argument("--replay", type=Path, metavar="JSON",
                         help="retrain the run a weights metadata file describes (e.g. the shipped "
                              "window-deblur.json); --steps/--batch/--seed are then taken from it")
+    comparing = commands.add_parser("compare", help="gain of weights files on real strong blur")
+    comparing.add_argument("weights", type=Path, nargs="+", help="window-deblur.pt or a checkpoint.pt")
+    comparing.add_argument("--split", choices=("validation", "train"), default="validation")
+    comparing.add_argument("--windows", type=int, default=60)
     args = parser.parse_args(argv)
+    if args.command == "compare":
+        torch.set_num_threads(2)
+        print(f"| weights | step | gain over blurry input, {args.split} shots (dB) | windows improved |\n"
+              "|---|---|---|---|")
+        for result in compare(args.weights, args.split, args.windows):
+            print(f"| {result.name} | {result.step if result.step is not None else 'shipped'} | "
+                  f"{result.mean_gain_db:+.2f} ± {result.standard_error_db:.2f} | {result.win_rate:.0%} |")
+        return 0
     if args.replay:
         config, length_changes = recorded_lengths(json.loads(args.replay.read_text()))
         config = dataclasses.replace(config, threads=args.threads)
