@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     deblur.add_argument("--batch", type=int, default=defaults.batch)
     deblur.add_argument("--seed", type=int, default=defaults.seed)
     deblur.add_argument("--threads", type=int, default=defaults.threads)
+    deblur.add_argument("--synthetic-share", type=float, default=defaults.synthetic_share,
+                        help="fraction of each batch made of exact synthetic blur (the rest: real shots)")
     deblur.add_argument("--workdir", type=Path, default=cache_dir() / "train" / "deblur-run",
                         help="checkpoint folder (resumed when present)")
     deblur.add_argument("--export", type=Path, default=builtin_weights_path(),
@@ -52,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         config = dataclasses.replace(config, threads=args.threads)
     else:
         config, length_changes = dataclasses.replace(
-            defaults, steps=args.steps, batch=args.batch, seed=args.seed, threads=args.threads), {}
+            defaults, steps=args.steps, batch=args.batch, seed=args.seed, threads=args.threads,
+            synthetic_share=args.synthetic_share), {}
     metadata = train(config, args.workdir, args.export, length_changes)
     print(f"wrote {args.export} (sha256 {metadata['sha256']}) and {args.export.with_suffix('.json')}")
     return 0
