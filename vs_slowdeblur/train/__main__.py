@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| weights | step | gain over blurry input, {args.split} shots (dB) | windows improved |\n"
               "|---|---|---|---|")
         for result in compare(args.weights, args.split, args.windows):
-            print(f"| {result.name} | {result.step if result.step is not None else 'shipped'} | "
+            print(f"| {result.name} | {result.step if result.step is not None else 'final'} | "
                   f"{result.mean_gain_db:+.2f} ± {result.standard_error_db:.2f} | {result.win_rate:.0%} |")
         return 0
     if args.replay:
