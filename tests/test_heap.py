@@ -29,3 +29,11 @@ def test_a_failed_model_call_is_counted_too(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_glibc_trim_is_found_on_this_linux_machine() -> None:
     assert heap._malloc_trim is not None and heap._malloc_trim(0) in (0, 1)
+
+
+def test_heap_usage_counts_a_large_allocation() -> None:
+    in_use_before, _ = heap.usage_mib()
+    block = bytearray(64 * 2**20)
+    in_use_during, _ = heap.usage_mib()
+    del block
+    assert in_use_during - in_use_before >= 63

@@ -10,10 +10,10 @@ import dataclasses
 import json
 from pathlib import Path
 
-from ..models.registry import builtin_weights_path
-from ..paths import cache_dir
 import torch
 
+from ..models.registry import builtin_weights_path
+from ..paths import cache_dir
 from .deblur import TrainConfig, recorded_lengths, train
 from .evaluate import compare
 

@@ -112,21 +112,26 @@ def learning_rate(config: TrainConfig, step: int) -> float:
 
 
 @torch.inference_mode()
+def window_psnrs(model: WindowDeblurNet,
+                 examples: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per window: PSNR (dB) of the blurry centre frame and of the model's output against the sharp target."""
+    before, after = [], []
+    for window, target in examples:
+        output = model(window.unsqueeze(0))[0].clamp(0, 1)
+        before.append(psnr(window[len(window) // 2].numpy(), target.numpy()))
+        after.append(psnr(output.numpy(), target.numpy()))
+    return np.array(before), np.array(after)
+
+
 def validate(model: WindowDeblurNet, groups: dict[str, list[tuple[torch.Tensor, torch.Tensor]]]) -> dict:
     """Mean PSNR (dB) of the blurry centre frames and of the model's output over all validation windows, and
     the gain per group: the overall mean once hid that real strong blur got worse while the rest improved."""
     model.eval()
-    before, after = {}, {}
-    for name, examples in groups.items():
-        before[name], after[name] = [], []
-        for window, target in examples:
-            output = model(window.unsqueeze(0))[0].clamp(0, 1)
-            before[name].append(psnr(window[len(window) // 2].numpy(), target.numpy()))
-            after[name].append(psnr(output.numpy(), target.numpy()))
+    scores = {name: window_psnrs(model, examples) for name, examples in groups.items()}
     model.train()
-    return {"validation_blurry_psnr": float(np.mean(sum(before.values(), []))),
-            "validation_psnr": float(np.mean(sum(after.values(), []))),
-            "validation_gain_db": {name: float(np.mean(after[name]) - np.mean(before[name])) for name in groups}}
+    return {"validation_blurry_psnr": float(np.concatenate([b for b, _ in scores.values()]).mean()),
+            "validation_psnr": float(np.concatenate([a for _, a in scores.values()]).mean()),
+            "validation_gain_db": {name: float(a.mean() - b.mean()) for name, (b, a) in scores.items()}}
 
 
 def source_commit() -> str:

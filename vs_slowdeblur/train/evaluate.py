@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from ..models.deblurnet import WindowDeblurNet
-from ..quality import psnr
 from . import splits
+from .deblur import window_psnrs
 from .real import dense_segments, real_window
 
 STRONG_BLUR = (4, 0.75)  # keep_every, duty: the benchmark's strong blur
@@ -45,16 +45,13 @@ def compare(paths: list[Path], split: str = "validation", windows: int = 60) -> 
     rng = np.random.default_rng(SEED)
     keep_every, duty = STRONG_BLUR
     examples = [real_window(segments, rng, 128, 1, keep_every=keep_every, duty=duty) for _ in range(windows)]
-    blurry = np.array([psnr(window[1].numpy(), target.numpy()) for window, target in examples])
     results = []
     for path in paths:
         state, step = load_weights(path)
         model = WindowDeblurNet()
         model.load_state_dict(state)
         model.eval()
-        with torch.inference_mode():
-            restored = np.array([psnr(model(window.unsqueeze(0))[0].clamp(0, 1).numpy(), target.numpy())
-                                 for window, target in examples])
+        blurry, restored = window_psnrs(model, examples)
         gain = restored - blurry
         results.append(Comparison(str(path), step, float(gain.mean()), float(gain.std() / np.sqrt(len(gain))),
                                   float(np.mean(gain > 0))))
