@@ -8,7 +8,7 @@ import vapoursynth as vs
 from conftest import planes, psnr
 
 import vs_slowdeblur
-from vs_slowdeblur.engine.color import to_working
+from vs_slowdeblur.engine.color import ResidualRestorer, to_working
 
 core = vs.core
 
@@ -66,3 +66,45 @@ def test_odd_sizes_are_padded_and_cropped(bikes_rgb: vs.VideoNode, width: int, h
     assert np.isfinite(values).all()
     truth = planes(clip.get_frame(1))
     assert psnr(values, truth) > 20
+
+
+@pytest.mark.parametrize(("fmt", "colour_range"), [
+    (vs.YUV420P8, vs.RANGE_LIMITED), (vs.YUV420P8, vs.RANGE_FULL), (vs.YUV420P10, vs.RANGE_LIMITED),
+    (vs.YUV422P8, vs.RANGE_LIMITED), (vs.GRAY8, None), (vs.RGB24, None), (vs.YUV444PS, vs.RANGE_LIMITED),
+])
+def test_residual_restorer_returns_an_unchanged_frame_exactly(bikes_small: vs.VideoNode, fmt: vs.PresetVideoFormat,
+                                                              colour_range: int | None) -> None:
+    """deblur's way back to the source format: a frame the model leaves alone must come back as it went in
+    (a plain RGB → YUV 4:2:0 round trip would blur its chroma and requantise it)."""
+    source = bikes_small[:2].resize.Bicubic(format=fmt, matrix_in=vs.MATRIX_BT709, matrix=vs.MATRIX_BT709
+                                            if core.get_video_format(fmt).color_family == vs.YUV else None)
+    if colour_range is not None:
+        source = source.std.SetFrameProps(_Range=colour_range)
+    working = to_working(source)
+    restored = ResidualRestorer(source, working, working).restore(source.get_frame(0).props)
+    before, after = source.get_frame(1), restored.get_frame(1)
+    assert after.format.id == source.format.id
+    assert _largest_difference(after, before) <= 1e-6
+    plain = working.resize.Bicubic(format=fmt, matrix=vs.MATRIX_BT709 if colour_range is not None else None,
+                                   range=colour_range)
+    if core.get_video_format(fmt).subsampling_w:  # the old way changes the frame: the test can tell them apart
+        assert _largest_difference(plain.get_frame(1), before) >= 1
+
+
+def _largest_difference(a: vs.VideoFrame, b: vs.VideoFrame) -> float:
+    return max(float(np.abs(np.asarray(a[p], dtype=float) - np.asarray(b[p], dtype=float)).max())
+               for p in range(a.format.num_planes))
+
+
+def test_residual_restorer_applies_the_correction(bikes_small: vs.VideoNode) -> None:
+    """+0.1 on R, G and B is +0.1 of luma (21.9 codes in 8-bit limited range) and no change of chroma."""
+    source = bikes_small[:2].std.SetFrameProps(_Matrix=vs.MATRIX_BT709, _Range=vs.RANGE_LIMITED)
+    working = to_working(source)
+    brighter = working.std.Expr("x 0.1 +")
+    out = ResidualRestorer(source, working, brighter).restore(source.get_frame(0).props).get_frame(1)
+    before = source.get_frame(1)
+    luma_shift = np.asarray(out[0], dtype=float) - np.asarray(before[0], dtype=float)
+    inside = (np.asarray(before[0]) > 16) & (np.asarray(before[0]) < 213)  # not clipped at the top
+    assert abs(luma_shift[inside].mean() - 21.9) < 0.5
+    for plane in (1, 2):
+        assert np.abs(np.asarray(out[plane], dtype=float) - np.asarray(before[plane], dtype=float)).max() <= 1

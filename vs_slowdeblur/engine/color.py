@@ -63,3 +63,45 @@ class FormatRestorer:
                     node = self.working.resize.Bicubic(format=self.source_format.id)
                 self._nodes[key] = node
         return node
+
+
+def float_twin(source_format: vs.VideoFormat) -> vs.VideoFormat:
+    """The 32-bit float format with the same colour family and chroma subsampling as ``source_format``."""
+    return vs.core.query_video_format(source_format.color_family, vs.FLOAT, 32, source_format.subsampling_w,
+                                      source_format.subsampling_h)
+
+
+class ResidualRestorer:
+    """Returns a restored working-format clip to the source format as a correction of the source pixels:
+    ``source + (restored − working)``, with both sides converted to the source format in float.
+
+    A frame the model leaves unchanged comes back bit-exact, and a small correction costs no chroma
+    re-subsampling or requantisation of the whole frame (a plain RGB → YUV 4:2:0 8-bit round trip costs
+    0.4–1.6 dB on frames above 40 dB PSNR).
+    """
+
+    def __init__(self, source: vs.VideoNode, working: vs.VideoNode, restored: vs.VideoNode) -> None:
+        self.source = source
+        self.twin = float_twin(source.format)
+        self.working = FormatRestorer(working, self.twin)
+        self.restored = FormatRestorer(restored, self.twin)
+        self._nodes: dict[tuple[int, int], vs.VideoNode] = {}
+        self._lock = threading.Lock()
+
+    def restore(self, props: vs.FrameProps) -> vs.VideoNode:
+        """The corrected source clip for a source frame with colour description ``props``."""
+        key = self.restored.colour_of(props) if self.source.format.color_family == vs.YUV else (0, 0)
+        with self._lock:
+            node = self._nodes.get(key)
+            if node is None:
+                node = self._build(props, key[1])
+                self._nodes[key] = node
+        return node
+
+    def _build(self, props: vs.FrameProps, colour_range: int) -> vs.VideoNode:
+        resize = {"range_in": colour_range, "range": colour_range} if self.twin.color_family == vs.YUV else {}
+        source = self.source.resize.Point(format=self.twin.id, **resize)
+        # The restored clip goes first: its frame props (the operator's own included) are the output's.
+        corrected = vs.core.std.Expr([self.restored.restore(props), source, self.working.restore(props)],
+                                     "x y + z -")
+        return corrected.resize.Point(format=self.source.format.id, **resize)

@@ -8,7 +8,7 @@ from typing import Any
 import vapoursynth as vs
 
 from ..engine import scene
-from ..engine.color import FormatRestorer, to_working
+from ..engine.color import ResidualRestorer, to_working
 from ..engine.deblur import DeblurEngine, window_indices
 from ..engine.timeline import shifted
 from ..errors import operator_error
@@ -36,7 +36,9 @@ def deblur(
     """Sharpen motion-blurred frames. Frame n is restored from frames n−window … n+window (``window`` is the
     radius in frames; default 1 from the preset); the window never crosses a scene cut or the clip's ends
     (the boundary frame is repeated). Same length, rate, format and props as the input, plus
-    ``SlowdeblurWindow`` (the source frame numbers used). ``preset``/``overrides`` as in ``interpolate``.
+    ``SlowdeblurWindow`` (the source frame numbers used). The model works in float RGB; its change is added to
+    the source pixels in the source format, so unchanged pixels keep their exact values.
+    ``preset``/``overrides`` as in ``interpolate``.
 
     Example (.vpy): ``clip = vs_slowdeblur.deblur(clip, window=2)``
     """
@@ -64,7 +66,7 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, sce
     restored = parallel_modify_frame(taps[radius], taps + cut_taps, restore)
     if restored.format.id == clip.format.id:
         return restored
-    restorer = FormatRestorer(restored, clip.format)
+    restorer = ResidualRestorer(clip, working, restored)
     return clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
 
 
