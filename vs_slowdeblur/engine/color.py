@@ -9,6 +9,7 @@ gamma-encoded RGB, as they were trained.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import vapoursynth as vs
 
@@ -33,14 +34,28 @@ def to_working(clip: vs.VideoNode) -> vs.VideoNode:
     return clip.resize.Bicubic(format=target)
 
 
+class NodesByColour:
+    """Nodes built once per colour description key and shared by every worker thread."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[tuple[int, int], vs.VideoNode] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int], build: Callable[[], vs.VideoNode]) -> vs.VideoNode:
+        with self._lock:
+            node = self._nodes.get(key)
+            if node is None:
+                node = self._nodes[key] = build()
+        return node
+
+
 class FormatRestorer:
     """Converts a working-format clip back to the source format, one resize node per colour description."""
 
     def __init__(self, working: vs.VideoNode, source_format: vs.VideoFormat) -> None:
         self.working = working
         self.source_format = source_format
-        self._nodes: dict[tuple[int, int], vs.VideoNode] = {}
-        self._lock = threading.Lock()
+        self._nodes = NodesByColour()
 
     def colour_of(self, props: vs.FrameProps) -> tuple[int, int]:
         """(matrix, range) of a source frame, with the module's defaults for unspecified values."""
@@ -49,20 +64,19 @@ class FormatRestorer:
             matrix = default_matrix(self.working.height)
         return matrix, int(props.get("_Range", vs.RANGE_LIMITED))
 
+    def key_of(self, props: vs.FrameProps) -> tuple[int, int]:
+        """The colour description that decides the conversion: (matrix, range) for YUV, else (0, 0)."""
+        return self.colour_of(props) if self.source_format.color_family == vs.YUV else (0, 0)
+
     def restore(self, props: vs.FrameProps) -> vs.VideoNode:
         """The working clip in the source format, with the colour description of source frame ``props``."""
         if self.working.format.id == self.source_format.id:
             return self.working
-        key = self.colour_of(props) if self.source_format.color_family == vs.YUV else (0, 0)
-        with self._lock:
-            node = self._nodes.get(key)
-            if node is None:
-                if self.source_format.color_family == vs.YUV:
-                    node = self.working.resize.Bicubic(format=self.source_format.id, matrix=key[0], range=key[1])
-                else:
-                    node = self.working.resize.Bicubic(format=self.source_format.id)
-                self._nodes[key] = node
-        return node
+        key = self.key_of(props)
+        if self.source_format.color_family == vs.YUV:
+            return self._nodes.get(key, lambda: self.working.resize.Bicubic(
+                format=self.source_format.id, matrix=key[0], range=key[1]))
+        return self._nodes.get(key, lambda: self.working.resize.Bicubic(format=self.source_format.id))
 
 
 def float_twin(source_format: vs.VideoFormat) -> vs.VideoFormat:
@@ -73,7 +87,8 @@ def float_twin(source_format: vs.VideoFormat) -> vs.VideoFormat:
 
 class ResidualRestorer:
     """Returns a restored working-format clip to the source format as a correction of the source pixels:
-    ``source + (restored − working)``, with both sides converted to the source format in float.
+    ``source + (restored − working)``, the difference converted to the source format in float (the
+    conversion is linear there, so only the difference needs converting).
 
     A frame the model leaves unchanged comes back bit-exact, and a small correction costs no chroma
     re-subsampling or requantisation of the whole frame (a plain RGB → YUV 4:2:0 8-bit round trip costs
@@ -82,26 +97,18 @@ class ResidualRestorer:
 
     def __init__(self, source: vs.VideoNode, working: vs.VideoNode, restored: vs.VideoNode) -> None:
         self.source = source
-        self.twin = float_twin(source.format)
-        self.working = FormatRestorer(working, self.twin)
-        self.restored = FormatRestorer(restored, self.twin)
-        self._nodes: dict[tuple[int, int], vs.VideoNode] = {}
-        self._lock = threading.Lock()
+        # The restored clip goes first: its frame props (the operator's own included) are the output's.
+        self.difference = FormatRestorer(vs.core.std.Expr([restored, working], "x y -"), float_twin(source.format))
+        self._nodes = NodesByColour()
 
     def restore(self, props: vs.FrameProps) -> vs.VideoNode:
         """The corrected source clip for a source frame with colour description ``props``."""
-        key = self.restored.colour_of(props) if self.source.format.color_family == vs.YUV else (0, 0)
-        with self._lock:
-            node = self._nodes.get(key)
-            if node is None:
-                node = self._build(props, key[1])
-                self._nodes[key] = node
-        return node
+        key = self.difference.key_of(props)
+        return self._nodes.get(key, lambda: self._corrected(props, key[1]))
 
-    def _build(self, props: vs.FrameProps, colour_range: int) -> vs.VideoNode:
-        resize = {"range_in": colour_range, "range": colour_range} if self.twin.color_family == vs.YUV else {}
-        source = self.source.resize.Point(format=self.twin.id, **resize)
-        # The restored clip goes first: its frame props (the operator's own included) are the output's.
-        corrected = vs.core.std.Expr([self.restored.restore(props), source, self.working.restore(props)],
-                                     "x y + z -")
+    def _corrected(self, props: vs.FrameProps, colour_range: int) -> vs.VideoNode:
+        twin = self.difference.source_format
+        resize = {"range_in": colour_range, "range": colour_range} if twin.color_family == vs.YUV else {}
+        source = self.source.resize.Point(format=twin.id, **resize)
+        corrected = vs.core.std.Expr([self.difference.restore(props), source], "x y +")
         return corrected.resize.Point(format=self.source.format.id, **resize)
