@@ -12,3 +12,8 @@ class FetchError(RuntimeError):
 def operator_error(operator: str, message: str) -> vs.Error:
     """A ``vs.Error`` whose text starts with the public operator's name, e.g. ``(interpolate) factor …``."""
     return vs.Error(f"({operator}) {message}")
+
+
+def frame_error(operator: str, n: int, exc: Exception) -> vs.Error:
+    """The operator's error for an exception raised while computing output frame ``n`` in a callback."""
+    return operator_error(operator, f"frame {n}: {type(exc).__name__}: {exc}")

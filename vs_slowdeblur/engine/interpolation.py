@@ -11,7 +11,7 @@ from ..models.interpolator import PairMotion, RifeInterpolator
 from ..models.registry import get_spec
 from ..options import Options
 from .frames import frame_to_tensor, tensor_to_frame
-from .padding import crop, pad_to_multiple
+from .padding import crop, pad_to_multiple, padded_size
 from .pair_cache import PairCache
 from .runtime import inference_context, shared_model
 from .tiling import DEFAULT_TILE, OomFallback, TilePlan, estimate_tiled
@@ -32,7 +32,8 @@ class InterpolationEngine:
         self.multiple = max(spec.input_multiple, int(spec.input_multiple / scale))
         self.interpolator = RifeInterpolator(shared_model(options.model, device), (4 / scale, 2 / scale, 1 / scale))
         self.cache: PairCache[PairMotion] = PairCache(options.cache_bytes)
-        tile = -(-(options.tile or DEFAULT_TILE) // self.multiple) * self.multiple  # rounded up to the multiple
+        tile = options.tile or DEFAULT_TILE
+        tile = padded_size(tile, tile, self.multiple)[0]  # rounded up to the multiple
         self.tiles = TilePlan(tile, options.tile_overlap, self.multiple)
         self.oom = OomFallback()  # tile=0: whole frames, and tiles from the first out-of-memory error on
         self.oom.tiled = bool(options.tile)

@@ -11,7 +11,7 @@ from ..engine import scene
 from ..engine.color import ResidualRestorer, to_working
 from ..engine.deblur import DeblurEngine, window_indices
 from ..engine.timeline import shifted
-from ..errors import operator_error
+from ..errors import frame_error, operator_error
 from ..models.registry import model_names
 from ..options import Options
 from ._checks import check_bool, check_clip, check_integer
@@ -84,6 +84,6 @@ def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius:
     try:
         engine.restore(indices, [taps[i - n + radius] for i in indices], out)
     except Exception as exc:
-        raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
+        raise frame_error(OPERATOR, n, exc) from exc
     out.props[WINDOW_PROP] = indices
     return out

@@ -12,7 +12,7 @@ from ..engine import scene
 from ..engine.color import FormatRestorer, to_working
 from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline
-from ..errors import operator_error
+from ..errors import frame_error, operator_error
 from ..models.registry import model_names
 from ..options import Options
 from ._checks import check_bool, check_clip, output_factor
@@ -98,7 +98,7 @@ def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timelin
             engine.render(index, t, f[0], f[1], out)
             out.props[SYNTHESIZED_PROP] = 1
         except Exception as exc:
-            raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
+            raise frame_error(OPERATOR, n, exc) from exc
         return out
 
     return parallel_modify_frame(left, [left, right], render)

@@ -6,7 +6,7 @@ import numpy as np
 import vapoursynth as vs
 
 from ..engine.color import to_working
-from ..errors import operator_error
+from ..errors import frame_error, operator_error
 from ..quality import SSIM_WINDOW, psnr, ssim
 from ._checks import check_clip
 from ._graph import parallel_modify_frame
@@ -27,7 +27,7 @@ def _score(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         out.props[PSNR_PROP] = psnr(image, reference)
         out.props[SSIM_PROP] = ssim(image, reference)
     except Exception as exc:
-        raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
+        raise frame_error(OPERATOR, n, exc) from exc
     return out
 
 

@@ -18,7 +18,7 @@ import vapoursynth as vs
 
 from ..engine.color import FormatRestorer, to_working
 from ..engine.timeline import shifted
-from ..errors import operator_error
+from ..errors import frame_error, operator_error
 from ..options import resolve_options
 from ._checks import check_bool, check_clip, check_integer, check_number
 from ._graph import parallel_modify_frame
@@ -49,7 +49,7 @@ def _weighted_mean(n: int, f: list[vs.VideoFrame], weights: list[float]) -> vs.V
             total = sum(w * np.asarray(frame[plane], dtype=np.float32) for w, frame in zip(weights, f, strict=True))
             np.copyto(np.asarray(out[plane]), total)
     except Exception as exc:
-        raise operator_error(OPERATOR, f"frame {n}: {type(exc).__name__}: {exc}") from exc
+        raise frame_error(OPERATOR, n, exc) from exc
     return out
 
 
