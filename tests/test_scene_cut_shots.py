@@ -155,4 +155,8 @@ def test_slowmo_repeats_the_nearer_deblurred_frame_at_the_cut(bikes_cut: vs.Vide
         nearer = 2 if m == 9 else 3
         assert frame.props[SYNTHESIZED_PROP] == 0, m
         assert _same_frame(frame, out.get_frame(4 * nearer)), (m, nearer)
+    deblurred = vs_slowdeblur.deblur(bikes_cut, window=1)
+    for source in (2, 3):  # the repeated keyframes are the deblurred frames, not the blurry source frames
+        assert _same_frame(out.get_frame(4 * source), deblurred.get_frame(source)), source
+        assert not _same_frame(out.get_frame(4 * source), bikes_cut.get_frame(source)), source
     assert 2 not in rendered_pairs
