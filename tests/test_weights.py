@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import wheel_holding
 
 from vs_slowdeblur import wheelfetch
 from vs_slowdeblur.errors import FetchError
@@ -47,18 +47,11 @@ def test_pickle_carrying_code_is_refused(tmp_path: Path) -> None:
         load_state(evil, sha256_of(evil))
 
 
-def _fake_wheel(directory: Path, member: str, data: bytes) -> Path:
-    wheel = directory / "fake-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr(member, data)
-    return wheel
-
-
 @pytest.fixture
 def fake_pip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Replace the pip download by a local wheel holding ``inner/file.bin`` = b'payload'."""
     def download(requirement: str, into: Path) -> Path:
-        return _fake_wheel(into, "inner/file.bin", b"payload")
+        return wheel_holding(into, "inner/file.bin", b"payload", name="fake-1.0")
     monkeypatch.setattr(wheelfetch, "_download_wheel", download)
 
 
