@@ -41,18 +41,14 @@ class Method:
     sharp_keyframes: bool = False  # True: fed the real sharp frames at the keyframe times, not the blurry ones
 
 
-def _interpolate(clip: vs.VideoNode, factor: int) -> vs.VideoNode:
-    return interpolate(clip, factor)
-
-
 REFERENCE, OURS = "interpolate (blurry keyframes)", "slowmo (ours, joint)"
 CEILING = "interpolate (real sharp keyframes)"
 METHODS: dict[str, Method] = {
     "blend": Method(blend),
     "MVTools FlowFPS": Method(mvtools),
-    REFERENCE: Method(_interpolate),
-    OURS: Method(lambda clip, factor: slowmo(clip, factor)),
-    CEILING: Method(_interpolate, sharp_keyframes=True),  # a perfect deblur, then interpolate: not a real input
+    REFERENCE: Method(interpolate),
+    OURS: Method(slowmo),
+    CEILING: Method(interpolate, sharp_keyframes=True),  # a perfect deblur, then interpolate: not a real input
 }
 
 
@@ -78,13 +74,13 @@ def run_task(task: JointTask, clips: Sequence[str], per_segment: int) -> JointRu
     run = JointRun(task, scores={name: {} for name in METHODS})
     for clip_name in clips:
         for first, segment in segments(clip_name):
-            inputs = {False: keyframes(segment, task), True: sharp_keyframes(segment, task)}
+            blurry, sharp = keyframes(segment, task), sharp_keyframes(segment, task)
             positions = blurry_positions(segment.num_frames, task.factor, per_segment)
             truth = rgb_clip(segment)
             run.positions.setdefault(clip_name, []).extend((first, i) for i in positions)
             for method_name, method in METHODS.items():
                 print(f"joint {task.name}: {clip_name} {first}, {method_name}", file=sys.stderr)
-                output = rgb_clip(method.make(inputs[method.sharp_keyframes], task.factor))
+                output = rgb_clip(method.make(sharp if method.sharp_keyframes else blurry, task.factor))
                 run.scores[method_name].setdefault(clip_name, []).extend(
                     score(rgb_array(output.get_frame(task.factor * i + r)),
                           rgb_array(truth.get_frame(task.factor * i + r)))
