@@ -52,7 +52,10 @@ def test_the_shipped_weights_metadata_replays_to_its_own_length() -> None:
     start, changes = recorded_lengths(metadata)
     final = changes[max(changes)] if changes else start.steps
     assert final == metadata["steps"] == metadata["config"]["steps"]
-    assert TrainConfig(**metadata["config"]) == TrainConfig(**{**vars(start), "steps": final})
+    length = start.steps
+    for step in sorted(changes):  # each recorded change happened while the run in force was still going
+        assert step < length, (step, length)
+        length = changes[step]
 
 
 def test_compare_reads_shipped_weights_and_training_checkpoints(tmp_path: Path) -> None:
