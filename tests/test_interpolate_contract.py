@@ -76,6 +76,14 @@ def test_float_factor_equals_fraction(bikes_rgb: vs.VideoNode) -> None:
     assert np.array_equal(planes(a.get_frame(1)), planes(b.get_frame(1)))
 
 
+def test_numpy_numbers_are_factors(bikes_rgb: vs.VideoNode) -> None:
+    """A factor computed with NumPy (``np.int64``, ``np.float64``) works like the Python number."""
+    clip = bikes_rgb[:3]
+    for value, frames in ((np.int64(2), 6), (np.float64(2.5), 8)):
+        out = vs_slowdeblur.interpolate(clip, value)
+        assert out.num_frames == frames and out.fps == clip.fps * Fraction(float(value))
+
+
 def test_frame_props_are_retimed(bikes_rgb: vs.VideoNode) -> None:
     clip = bikes_rgb[:3].std.SetFrameProps(_AbsoluteTime=1.5, _SceneChangePrev=0, _SceneChangeNext=0)
     out = vs_slowdeblur.interpolate(clip, 3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,13 @@ def test_preset_errors_surface_as_vs_errors(tmp_path: Path) -> None:
     clip = vs.core.std.BlankClip(format=vs.RGBS, length=2)
     with pytest.raises(vs.Error, match=r"\(interpolate\) preset file .*bad.yaml.*: threads must be in"):
         vs_slowdeblur.interpolate(clip, preset=str(path))
+
+
+def test_listing_into_a_pipe_closed_early_is_quiet() -> None:
+    """``python -m vs_slowdeblur presets | head -1``: the reader leaves early; no traceback, exit status 0."""
+    listing = subprocess.Popen([sys.executable, "-m", "vs_slowdeblur", "presets"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert listing.stdout is not None and listing.stdout.readline().startswith(b"# --- ")
+    listing.stdout.close()  # as head does after its line
+    _, stderr = listing.communicate(timeout=120)
+    assert listing.returncode == 0 and stderr == b"", stderr.decode()

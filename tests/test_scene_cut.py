@@ -38,6 +38,26 @@ def test_no_blend_across_the_cut(two_shots: vs.VideoNode, factor: Fraction) -> N
     assert sum(synthesized) > 0  # inside each shot, in-betweens are still synthesised
 
 
+@pytest.mark.parametrize("flagged", [False, True], ids=["detector", "props"])
+@pytest.mark.parametrize("factor", [2, 4, Fraction(5, 2), Fraction(3, 2), Fraction(6, 5)])
+def test_scene_change_flags_mark_where_the_output_changes_shot(two_shots: vs.VideoNode, factor: Fraction,
+                                                               flagged: bool) -> None:
+    """_SceneChangeNext on the last output frame of the first shot, _SceneChangePrev on the first of the second
+    (which may be a repeat of source frame 3 before frame 3's own time), and on no other frame."""
+    clip = two_shots
+    if flagged:  # as a scene detector writes them: on every frame, 1 only at the cut
+        clip = clip.std.SetFrameProps(_SceneChangeNext=0, _SceneChangePrev=0)
+        clip = clip[:2] + clip[2].std.SetFrameProps(_SceneChangeNext=1) + \
+            clip[3].std.SetFrameProps(_SceneChangePrev=1) + clip[4:]
+    out = vs_slowdeblur.interpolate(clip, factor)
+    first_of_new_shot = next(m for m in range(out.num_frames)
+                             if out.get_frame(m).props["SlowdeblurPosition"] >= 2.5)
+    assert np.array_equal(planes(out.get_frame(first_of_new_shot)), planes(two_shots.get_frame(3)))
+    flags = [(m, key) for m in range(out.num_frames) for key in ("_SceneChangeNext", "_SceneChangePrev")
+             if out.get_frame(m).props.get(key, 0) == 1]
+    assert flags == [(first_of_new_shot - 1, "_SceneChangeNext"), (first_of_new_shot, "_SceneChangePrev")]
+
+
 def test_scene_change_props_win_over_the_detector(bikes_rgb: vs.VideoNode) -> None:
     marked = bikes_rgb[:2].std.SetFrameProps(_SceneChangeNext=1)
     out = vs_slowdeblur.interpolate(marked, 2)

@@ -60,6 +60,35 @@ def test_keep_every_one_blurs_at_the_same_rate(bikes_small: vs.VideoNode) -> Non
     assert 0 < np.abs(soft - sharp).mean() < 3 and abs(soft.mean() - sharp.mean()) < 1
 
 
+@pytest.mark.parametrize("kwargs", [{"keep_every": 1, "subframes": 1}, {"keep_every": 4, "duty": 0.25, "subframes": 1},
+                                    {"keep_every": 2, "duty": 0.1}, {"keep_every": 1, "duty": 0.2}])
+def test_an_exposure_of_one_subframe_is_the_source_frame(bikes_rgb: vs.VideoNode, kwargs: dict) -> None:
+    """duty·keep_every·subframes ≤ 1: a single sub-frame (the source frame itself) makes up the exposure."""
+    clip = bikes_rgb[:5]
+    blurry = vs_slowdeblur.synth_blur(clip, **kwargs)
+    keep_every = kwargs["keep_every"]
+    for i in range(blurry.num_frames):
+        assert np.array_equal(planes(blurry.get_frame(i)), planes(clip.get_frame(keep_every * i))), i
+
+
+@pytest.mark.parametrize("subframes", [1, 4])
+def test_frame_i_carries_the_props_of_its_centre_source_frame(bikes_small: vs.VideoNode, subframes: int) -> None:
+    clip = bikes_small[:9]
+
+    def number(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        out = f.copy()
+        out.props["SourceNumber"] = n
+        out.props["_AbsoluteTime"] = n / 25
+        return out
+
+    blurry = vs_slowdeblur.synth_blur(clip.std.ModifyFrame(clip, number), keep_every=4, subframes=subframes)
+    for i in range(blurry.num_frames):
+        props = blurry.get_frame(i).props
+        assert props["SourceNumber"] == 4 * i and props["_AbsoluteTime"] == pytest.approx(4 * i / 25)
+        assert Fraction(props["_DurationNum"], props["_DurationDen"]) == 4 / clip.fps
+        assert not [key for key in props if key.startswith("Slowdeblur")]  # no sub-frame's interpolation props
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [({"keep_every": 0}, r"keep_every must be an integer in \[1, 64\], got 0"),

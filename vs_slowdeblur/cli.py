@@ -95,3 +95,6 @@ def main(argv: list[str] | None = None) -> int:
     except FetchError as exc:
         print(f"vs_slowdeblur: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped early (``... | head``): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit goes nowhere
+        return 0

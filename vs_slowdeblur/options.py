@@ -98,8 +98,10 @@ def _read_preset(preset: str) -> tuple[str, Any]:
     if preset in preset_names():
         return f"preset {preset!r}", yaml.safe_load(preset_text(preset))
     path = Path(preset).expanduser()
-    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+    if path.suffix.lower() not in (".yaml", ".yml"):
         raise ValueError(f"preset must be one of {preset_names()} or a path to a YAML file, got {preset!r}")
+    if not path.is_file():
+        raise ValueError(f"preset file {str(path)!r} was not found (preset names: {preset_names()})")
     try:
         return f"preset file {str(path)!r}", yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -31,14 +31,22 @@ class Timeline:
         """Whether output frame m+1 belongs to a later source frame (where a scene cut would fall)."""
         return self.source_position(m + 1)[0] > self.source_position(m)[0]
 
+    def cut_boundary(self, pair: int) -> int:
+        """At a cut between source frames pair and pair+1, the first output frame that shows pair+1: in-betweens
+        repeat the nearer source frame, so the first one at t ≥ ½ (or source frame pair+1 itself)."""
+        return math.ceil(self.factor * (2 * pair + 1) / 2)
+
     def remap(self, clip: vs.VideoNode) -> vs.VideoNode:
-        """A clip whose frame m is ``clip``'s frame i(m): frame-number arithmetic only, no pixels touched."""
-        repeated = clip
-        if self.factor.numerator > 1:
-            repeated = vs.core.std.Interleave([clip] * self.factor.numerator, modify_duration=False)
-        if self.factor.denominator > 1:
-            repeated = repeated.std.SelectEvery(self.factor.denominator, 0, modify_duration=False)
-        return repeated[: self.output_length]
+        """A clip whose frame m is ``clip``'s frame i(m): frame-number arithmetic only, no pixels touched.
+
+        With factor k/d, each cycle of d source frames gives k output frames, frame j of the cycle showing
+        source frame ⌊j·d/k⌋ of it (one ``SelectEvery``, so no intermediate clip is k times as long).
+        """
+        cycle, outputs = self.factor.denominator, self.factor.numerator
+        if cycle == 1:  # SelectEvery needs a cycle of 2 or more: take two source frames per cycle
+            cycle, outputs = 2, 2 * outputs
+        offsets = [j * cycle // outputs for j in range(outputs)]
+        return clip.std.SelectEvery(cycle, offsets, modify_duration=False)[: self.output_length]
 
 
 def shifted(clip: vs.VideoNode, offset: int) -> vs.VideoNode:

@@ -4,6 +4,7 @@ and the fix; all checks run before any graph is built."""
 from __future__ import annotations
 
 import math
+import numbers
 from fractions import Fraction
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..errors import operator_error
 MAX_DIMENSION = 16384  # pixels; larger frames are refused before any memory is allocated
 MAX_FACTOR_DENOMINATOR = 1001  # rate ratios are approximated by fractions with at most this denominator
 MAX_FACTOR = 256
+MAX_FRAMES = 2**31 - 1  # VapourSynth's limit on a clip's length
 
 
 def check_clip(operator: str, clip: Any, name: str = "clip") -> vs.VideoNode:
@@ -66,8 +68,10 @@ def check_number(operator: str, name: str, value: Any, low: float, high: float, 
 
 
 def _as_fraction(operator: str, name: str, value: Any) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Rational, float)):
         raise operator_error(operator, f"{name} must be a number or a Fraction, got {value!r}")
+    if isinstance(value, numbers.Integral):  # also NumPy's integers
+        value = int(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise operator_error(operator, f"{name} must be finite, got {value!r}")
     return Fraction(value)
@@ -84,16 +88,20 @@ def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> F
         if ratio <= 1:
             raise operator_error(operator, f"fps must be above the clip's {clip.fps} fps, got {fps}; "
                                            f"interpolation only raises the frame rate")
-        return _bounded(operator, "fps", fps, ratio)
+        return _bounded(operator, clip, "fps", fps, ratio)
     ratio = _as_fraction(operator, "factor", factor)
     if ratio <= 1:
         raise operator_error(operator, f"factor must be > 1, got {factor}; use e.g. factor=2 for double rate")
     if clip.fps == 0 and ratio.denominator != 1:
         raise operator_error(operator, f"a VFR clip (fps 0) needs an integer factor, got {factor}")
-    return _bounded(operator, "factor", factor, ratio)
+    return _bounded(operator, clip, "factor", factor, ratio)
 
 
-def _bounded(operator: str, name: str, value: Any, ratio: Fraction) -> Fraction:
+def _bounded(operator: str, clip: vs.VideoNode, name: str, value: Any, ratio: Fraction) -> Fraction:
+    if math.ceil(clip.num_frames * ratio) > MAX_FRAMES:
+        raise operator_error(operator, f"{name}={value} would give {math.ceil(clip.num_frames * ratio)} frames "
+                                       f"from {clip.num_frames}, more than VapourSynth's {MAX_FRAMES}; "
+                                       f"split the clip with std.Trim")
     if ratio > MAX_FACTOR:
         raise operator_error(operator, f"{name}={value} asks for {float(ratio):.4g}x the frame rate; "
                                        f"at most {MAX_FACTOR}x is supported")

@@ -13,6 +13,11 @@ def parallel_modify_frame(
     """``ModifyFrame(clips, selector)`` whose callbacks run in parallel.
 
     A bare ``ModifyFrame`` callback is serialised; wrapped in ``FrameEval`` (one node per requested frame),
-    callbacks for different frames run on different worker threads.
+    callbacks for different frames run on different worker threads. ``selector`` always gets a list, also for
+    one clip (where ``ModifyFrame`` itself passes the bare frame).
     """
-    return base.std.FrameEval(lambda n: base.std.ModifyFrame(clips, selector), clip_src=clips)
+
+    def as_list(n: int, f: vs.VideoFrame | list[vs.VideoFrame]) -> vs.VideoFrame:
+        return selector(n, f if isinstance(f, list) else [f])
+
+    return base.std.FrameEval(lambda n: base.std.ModifyFrame(clips, as_list), clip_src=clips)

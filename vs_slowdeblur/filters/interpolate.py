@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import partial
 from typing import Any
 
 import vapoursynth as vs
@@ -11,7 +10,7 @@ import vapoursynth as vs
 from ..engine import scene
 from ..engine.color import FormatRestorer, to_working
 from ..engine.interpolation import InterpolationEngine
-from ..engine.timeline import Timeline
+from ..engine.timeline import Timeline, shifted
 from ..errors import frame_error, operator_error
 from ..models.registry import model_names
 from ..options import Options
@@ -22,6 +21,7 @@ from ._setup import make_engine, resolve
 OPERATOR = "interpolate"
 POSITION_PROP = "SlowdeblurPosition"  # source time of the output frame, in source frames
 SYNTHESIZED_PROP = "SlowdeblurSynthesized"  # 1 where the frame was synthesised, 0 for source frames/repeats
+NEAR_PAIRS = (-1, 0, 1)  # source pairs i+d whose cut can move a scene-change flag onto a frame of pair i
 
 
 def interpolate(
@@ -65,17 +65,24 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
     restorer = FormatRestorer(synthesized, clip.format)
 
     source = timeline.remap(clip)
-    next_source = timeline.remap(scene.next_frames(clip))
-    differences = scene.pair_difference(working)
-    left_info = timeline.remap(differences)  # frame i's props plus its difference to frame i+1
+    differences = scene.pair_difference(working)  # frame i's props plus its difference to frame i+1
+    # Output frame m in pair i: frames j and j+1 of the pairs j = i−1, i, i+1 (props that decide their cuts)
+    lefts = [timeline.remap(shifted(differences, d)) for d in NEAR_PAIRS]
+    rights = [timeline.remap(shifted(clip, d + 1)) for d in NEAR_PAIRS]
     last_source = clip.num_frames - 1
     threshold = options.scene_threshold
+
+    def cut_after(pair: int, left: vs.FrameProps, right: vs.FrameProps) -> bool:
+        """Whether the output treats source frames pair and pair+1 as two shots."""
+        return scene_change and 0 <= pair < last_source and scene.is_cut(left, right, threshold)
+
+    left_info, next_source = lefts[NEAR_PAIRS.index(0)], rights[NEAR_PAIRS.index(0)]
 
     def choose(n: int, f: list[vs.VideoFrame]) -> vs.VideoNode:
         index, t = timeline.source_position(n)
         if t == 0 or index >= last_source:
             return source
-        if scene_change and scene.is_cut(f[1].props, f[2].props, threshold):
+        if cut_after(index, f[1].props, f[2].props):
             return source if t < Fraction(1, 2) else next_source
         return restorer.restore(f[0].props)
 
@@ -84,7 +91,15 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
     if clip.fps != 0:  # VFR clips keep fps 0; their frames carry retimed durations
         fps = clip.fps * timeline.factor
         chosen = chosen.std.AssumeFPS(fpsnum=fps.numerator, fpsden=fps.denominator)
-    return chosen.std.ModifyFrame([chosen, source], partial(_retimed_props, timeline=timeline))
+
+    def retime(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
+        index = timeline.source_position(n)[0]
+        pairs = len(NEAR_PAIRS)
+        cuts = {index + d for d, left, right in zip(NEAR_PAIRS, f[2:2 + pairs], f[2 + pairs:], strict=True)
+                if cut_after(index + d, left.props, right.props)}
+        return _retimed_props(n, f[0], f[1], timeline, cuts)
+
+    return chosen.std.ModifyFrame([chosen, source, *lefts, *rights], retime)
 
 
 def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timeline,
@@ -104,24 +119,42 @@ def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timelin
     return parallel_modify_frame(left, [left, right], render)
 
 
-def _retimed_props(n: int, f: list[vs.VideoFrame], timeline: Timeline) -> vs.VideoFrame:
-    """Durations, ``_AbsoluteTime`` and scene-change props for output frame n (source props in ``f[1]``)."""
-    out = f[0].copy()
-    source_props = f[1].props
+def _retimed_props(n: int, frame: vs.VideoFrame, source: vs.VideoFrame, timeline: Timeline,
+                   cuts: set[int]) -> vs.VideoFrame:
+    """Durations, ``_AbsoluteTime`` and scene-change props for output frame n (``source``: its source frame).
+
+    ``cuts``: the pairs (i, i+1) near n that are treated as cuts, where the output changes shot at
+    ``timeline.cut_boundary(i)``: ``_SceneChangeNext`` goes on the frame before it, ``_SceneChangePrev`` on it.
+    Elsewhere source frames keep ``_SceneChangePrev`` and ``_SceneChangeNext`` moves to the last output frame
+    before the next source frame.
+    """
+    out = frame.copy()
+    source_props = source.props
     props = out.props
     index, t = timeline.source_position(n)
     if "_DurationNum" in source_props and "_DurationDen" in source_props:
         duration = Fraction(source_props["_DurationNum"], source_props["_DurationDen"]) / timeline.factor
         props["_DurationNum"], props["_DurationDen"] = duration.numerator, duration.denominator
-    for key in ("_AbsoluteTime", "_SceneChangePrev"):
-        if t == 0 and key in source_props:
-            props[key] = source_props[key]
-        elif key in props:
-            del props[key]
-    if timeline.is_last_of_source(n) and "_SceneChangeNext" in source_props:
-        props["_SceneChangeNext"] = source_props["_SceneChangeNext"]
-    elif "_SceneChangeNext" in props:
-        del props["_SceneChangeNext"]
+    if t == 0 and "_AbsoluteTime" in source_props:
+        props["_AbsoluteTime"] = source_props["_AbsoluteTime"]
+    elif "_AbsoluteTime" in props:
+        del props["_AbsoluteTime"]
+    boundaries = {timeline.cut_boundary(pair) for pair in cuts}
+    _set_flag(props, "_SceneChangePrev", n in boundaries, t == 0 and index - 1 in cuts,
+              source_props.get("_SceneChangePrev") if t == 0 else None)
+    last = timeline.is_last_of_source(n)
+    _set_flag(props, "_SceneChangeNext", n + 1 in boundaries, last and index in cuts,
+              source_props.get("_SceneChangeNext") if last else None)
     props[POSITION_PROP] = float(index + t)
-    props[SYNTHESIZED_PROP] = int(f[0].props.get(SYNTHESIZED_PROP, 0))
+    props[SYNTHESIZED_PROP] = int(frame.props.get(SYNTHESIZED_PROP, 0))
     return out
+
+
+def _set_flag(props: vs.FrameProps, key: str, on: bool, off: bool, inherited: int | None) -> None:
+    """Set ``key`` to 1 (``on``), 0 (``off``), the source frame's value (``inherited``), or remove it."""
+    if on or off:
+        props[key] = int(on)
+    elif inherited is not None:
+        props[key] = inherited
+    elif key in props:
+        del props[key]

@@ -89,7 +89,8 @@ def synth_blur(
 ) -> vs.VideoNode:
     """Simulate motion blur: a clip at fps/keep_every whose frame i averages the exposure around source frame
     keep_every·i (duty = exposure / frame interval of the output, 0–1). ``keep_every=1`` blurs within one
-    frame interval at the same rate. ``preset``/``overrides`` go to the ``interpolate`` that makes sub-frames.
+    frame interval at the same rate. Frame i carries the props of source frame keep_every·i (durations scaled
+    by keep_every). ``preset``/``overrides`` go to the ``interpolate`` that makes sub-frames.
     Scene cuts are not special-cased: take training windows from within one shot.
 
     Example (.vpy): ``blurry = vs_slowdeblur.synth_blur(sharp, keep_every=4, duty=0.75)``
@@ -109,8 +110,9 @@ def synth_blur(
     length = math.ceil(clip.num_frames / keep_every)
     taps = [_every(shifted(dense, j), cycle)[:length] for j in weights]
     blurred = parallel_modify_frame(taps[0], taps, partial(_weighted_mean, weights=list(weights.values())))
-    if blurred.format.id == clip.format.id:
-        return blurred
-    restorer = FormatRestorer(blurred, clip.format)
-    source = _every(clip, keep_every)
-    return source.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[source], clip_src=[blurred])
+    source = _every(clip, keep_every)  # frame i: the source frame at the exposure's centre
+    if blurred.format.id != clip.format.id:
+        restorer = FormatRestorer(blurred, clip.format)
+        blurred = source.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[source],
+                                       clip_src=[blurred])
+    return blurred.std.CopyFrameProps(source)  # its props (times, durations, flags), not a sub-frame's
