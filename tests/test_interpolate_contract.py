@@ -76,6 +76,17 @@ def test_float_factor_equals_fraction(bikes_rgb: vs.VideoNode) -> None:
     assert np.array_equal(planes(a.get_frame(1)), planes(b.get_frame(1)))
 
 
+@pytest.mark.parametrize(("source_fps", "fps", "expected"),
+                         [(Fraction(24000, 1001), 59.94, Fraction(60000, 1001)), (Fraction(25), 29.97,
+                          Fraction(30000, 1001)), (Fraction(24), 47.952, Fraction(48000, 1001)),
+                          (Fraction(25), 50.0, Fraction(50)), (Fraction(25), 29.9, Fraction(299, 10))])
+def test_float_fps_means_the_ntsc_rate_it_rounds(bikes_rgb: vs.VideoNode, source_fps: Fraction, fps: float,
+                                                 expected: Fraction) -> None:
+    """fps=59.94 asks for 60000/1001 (NTSC), not 2997/50; other floats are taken as written."""
+    clip = bikes_rgb[:2].std.AssumeFPS(fpsnum=source_fps.numerator, fpsden=source_fps.denominator)
+    assert vs_slowdeblur.interpolate(clip, fps=fps).fps == expected
+
+
 def test_numpy_numbers_are_factors(bikes_rgb: vs.VideoNode) -> None:
     """A factor computed with NumPy (``np.int64``, ``np.float64``) works like the Python number."""
     clip = bikes_rgb[:3]

@@ -77,10 +77,18 @@ def _as_fraction(operator: str, name: str, value: Any) -> Fraction:
     return Fraction(value)
 
 
+def _ntsc_rate(fps: Any) -> Fraction | None:
+    """n·1000/1001 for a float within 0.001 of it (29.97 → 30000/1001, as 29.97 is meant), else None."""
+    if not isinstance(fps, float) or not math.isfinite(fps):
+        return None
+    rate = Fraction(round(fps * 1.001) * 1000, 1001)
+    return rate if rate > 0 and abs(fps - rate) < 1e-3 and rate.denominator == 1001 else None
+
+
 def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> Fraction:
     """Output frames per source frame, from ``factor`` or a target ``fps`` (which wins when given)."""
     if fps is not None:
-        target = _as_fraction(operator, "fps", fps)
+        target = _ntsc_rate(fps) or _as_fraction(operator, "fps", fps)
         if clip.fps == 0:
             raise operator_error(operator, f"fps= needs a constant-frame-rate clip, but this clip is VFR "
                                            f"(fps 0), got fps={fps}; use an integer factor, or AssumeFPS first")
