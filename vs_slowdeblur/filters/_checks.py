@@ -10,6 +10,7 @@ from typing import Any
 
 import vapoursynth as vs
 
+from ..engine.timeline import Timeline
 from ..errors import operator_error
 
 MAX_DIMENSION = 16384  # pixels; larger frames are refused before any memory is allocated
@@ -77,18 +78,18 @@ def _as_fraction(operator: str, name: str, value: Any) -> Fraction:
     return Fraction(value)
 
 
-def _ntsc_rate(fps: Any) -> Fraction | None:
-    """n·1000/1001 for a float within 0.001 of it (29.97 → 30000/1001, as 29.97 is meant), else None."""
-    if not isinstance(fps, float) or not math.isfinite(fps):
-        return None
-    rate = Fraction(round(fps * 1.001) * 1000, 1001)
-    return rate if rate > 0 and abs(fps - rate) < 1e-3 and rate.denominator == 1001 else None
+def _ntsc_rate(fps: Fraction) -> Fraction | None:
+    """n·1000/1001 when ``fps`` is within 0.001 of it (29.97 → 30000/1001, as 29.97 is meant), else None."""
+    rate = Fraction(round(fps * Fraction(1001, 1000)) * 1000, 1001)
+    return rate if rate.denominator == 1001 and abs(fps - rate) < Fraction(1, 1000) else None
 
 
 def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> Fraction:
     """Output frames per source frame, from ``factor`` or a target ``fps`` (which wins when given)."""
     if fps is not None:
-        target = _ntsc_rate(fps) or _as_fraction(operator, "fps", fps)
+        target = _as_fraction(operator, "fps", fps)
+        if isinstance(fps, float):  # a decimal rate as typed; an exact Fraction is taken as given
+            target = _ntsc_rate(target) or target
         if clip.fps == 0:
             raise operator_error(operator, f"fps= needs a constant-frame-rate clip, but this clip is VFR "
                                            f"(fps 0), got fps={fps}; use an integer factor, or AssumeFPS first")
@@ -106,14 +107,14 @@ def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> F
 
 
 def _bounded(operator: str, clip: vs.VideoNode, name: str, value: Any, ratio: Fraction) -> Fraction:
-    if math.ceil(clip.num_frames * ratio) > MAX_FRAMES:
-        raise operator_error(operator, f"{name}={value} would give {math.ceil(clip.num_frames * ratio)} frames "
-                                       f"from {clip.num_frames}, more than VapourSynth's {MAX_FRAMES}; "
-                                       f"split the clip with std.Trim")
     if ratio > MAX_FACTOR:
         raise operator_error(operator, f"{name}={value} asks for {float(ratio):.4g}x the frame rate; "
                                        f"at most {MAX_FACTOR}x is supported")
     limited = ratio.limit_denominator(MAX_FACTOR_DENOMINATOR)
     if limited <= 1:
         raise operator_error(operator, f"{name}={value} is too close to the clip's own rate to interpolate")
+    frames = Timeline(limited, clip.num_frames).output_length
+    if frames > MAX_FRAMES:
+        raise operator_error(operator, f"{name}={value} would give {frames} frames from {clip.num_frames}, more "
+                                       f"than VapourSynth's {MAX_FRAMES}; split the clip with std.Trim")
     return limited
