@@ -56,6 +56,32 @@ def test_yuv_props_are_kept_and_colours_restored(bikes_small: vs.VideoNode) -> N
     assert props["_Matrix"] == vs.MATRIX_BT470_BG and props["_Range"] == vs.RANGE_LIMITED
 
 
+COLOUR_PROPS = ("_Matrix", "_Transfer", "_Primaries", "_Range", "_ChromaLocation")
+
+
+def _colour_props(frame: vs.VideoFrame) -> dict[str, int]:
+    return {key: int(frame.props[key]) for key in COLOUR_PROPS if key in frame.props}
+
+
+@pytest.mark.parametrize("matrix", [vs.MATRIX_UNSPECIFIED, vs.MATRIX_BT709])
+@pytest.mark.parametrize("operator", ["interpolate", "deblur", "slowmo"])
+def test_output_frames_state_the_source_frames_colour_props(carphone: vs.VideoNode, operator: str,
+                                                            matrix: int) -> None:
+    """The way back to YUV resolves an unspecified matrix (BT.601 for carphone's 144 lines) and range, but the
+    output states only what its source frame states: carphone says nothing about range, and its frame 1 here
+    has another transfer, so an in-between shows which source frame it took its description from (the
+    earlier one of its pair)."""
+    frames = carphone[:3].std.SetFrameProps(_Matrix=matrix)
+    clip = frames[0] + frames[1].std.SetFrameProps(_Transfer=vs.TRANSFER_BT709) + frames[2]
+    if operator == "deblur":
+        out, source_of = vs_slowdeblur.deblur(clip), list(range(3))
+    else:
+        out, source_of = getattr(vs_slowdeblur, operator)(clip, 2), [m // 2 for m in range(6)]
+    stated = [_colour_props(frame) for frame in clip.frames()]
+    assert "_Range" not in stated[0] and stated[0]["_Matrix"] == matrix
+    assert [_colour_props(frame) for frame in out.frames()] == [stated[i] for i in source_of]
+
+
 @pytest.mark.parametrize(("width", "height"), [(101, 67), (33, 35), (250, 17)])
 def test_odd_sizes_are_padded_and_cropped(bikes_rgb: vs.VideoNode, width: int, height: int) -> None:
     clip = bikes_rgb.resize.Bicubic(width, height)

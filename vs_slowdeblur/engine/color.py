@@ -2,8 +2,9 @@
 
 Frames go to RGBS (GRAYS for gray clips) with ``resize``; per-frame ``_Matrix``/``_Range``/``_Transfer``
 props win, and these documented defaults apply where a YUV frame says nothing: matrix BT.709 for clips
-taller than 576 lines, BT.601 (170m) otherwise; limited range. No linearisation: models see
-gamma-encoded RGB, as they were trained.
+taller than 576 lines, BT.601 (170m) otherwise; limited range. Those defaults decide the conversion only:
+output frames state the colour props their source frame states. No linearisation: models see gamma-encoded RGB,
+as they were trained.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 import vapoursynth as vs
 
 SD_MAX_HEIGHT = 576  # lines; at most this is treated as standard definition
+COLOUR_PROPS = ("_Matrix", "_Transfer", "_Primaries", "_Range", "_ChromaLocation")
 
 
 def default_matrix(height: int) -> vs.MatrixCoefficients:
@@ -32,6 +34,30 @@ def to_working(clip: vs.VideoNode) -> vs.VideoNode:
     if clip.format.color_family == vs.YUV:
         return clip.resize.Bicubic(format=target, matrix_in=default_matrix(clip.height), range_in=vs.RANGE_LIMITED)
     return clip.resize.Bicubic(format=target)
+
+
+def copy_colour_props(props: vs.FrameProps, source: vs.FrameProps) -> None:
+    """Give a converted frame's ``props`` the colour description that source frame ``source`` states.
+
+    The conversion back fills in what the source leaves unspecified (the matrix by height, limited range);
+    the output must not claim more than its input did, so such props are removed again.
+    """
+    for key in COLOUR_PROPS:
+        if key in source:
+            props[key] = source[key]
+        elif key in props:
+            del props[key]
+
+
+def with_colour_props_of(converted: vs.VideoNode, source: vs.VideoNode) -> vs.VideoNode:
+    """``converted`` with frame n stating source frame n's colour description (see ``copy_colour_props``)."""
+
+    def label(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
+        out = f[0].copy()
+        copy_colour_props(out.props, f[1].props)
+        return out
+
+    return converted.std.ModifyFrame([converted, source], label)
 
 
 class NodesByColour:

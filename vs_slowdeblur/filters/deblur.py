@@ -8,7 +8,7 @@ from typing import Any
 import vapoursynth as vs
 
 from ..engine import scene
-from ..engine.color import ResidualRestorer, to_working
+from ..engine.color import ResidualRestorer, to_working, with_colour_props_of
 from ..engine.deblur import DeblurEngine, window_indices
 from ..engine.timeline import shifted
 from ..errors import frame_error, operator_error
@@ -67,7 +67,8 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, sce
     if restored.format.id == clip.format.id:
         return restored
     restorer = ResidualRestorer(clip, working, restored)
-    return clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
+    corrected = clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
+    return with_colour_props_of(corrected, clip)
 
 
 def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius: int, num_frames: int,

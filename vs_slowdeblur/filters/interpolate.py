@@ -8,7 +8,7 @@ from typing import Any
 import vapoursynth as vs
 
 from ..engine import scene
-from ..engine.color import FormatRestorer, to_working
+from ..engine.color import FormatRestorer, copy_colour_props, to_working
 from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline, shifted
 from ..errors import frame_error, operator_error
@@ -121,7 +121,8 @@ def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timelin
 
 def _retimed_props(n: int, frame: vs.VideoFrame, source: vs.VideoFrame, timeline: Timeline,
                    cuts: set[int]) -> vs.VideoFrame:
-    """Durations, ``_AbsoluteTime`` and scene-change props for output frame n (``source``: its source frame).
+    """Durations, ``_AbsoluteTime``, scene-change and colour props for output frame n (``source``: its source
+    frame, the earlier one of its pair).
 
     ``cuts``: the pairs (i, i+1) near n that are treated as cuts, where the output changes shot at
     ``timeline.cut_boundary(i)``: ``_SceneChangeNext`` goes on the frame before it, ``_SceneChangePrev`` on it.
@@ -147,6 +148,8 @@ def _retimed_props(n: int, frame: vs.VideoFrame, source: vs.VideoFrame, timeline
               source_props.get("_SceneChangeNext") if last else None)
     props[POSITION_PROP] = float(index + t)
     props[SYNTHESIZED_PROP] = int(frame.props.get(SYNTHESIZED_PROP, 0))
+    if props[SYNTHESIZED_PROP]:  # converted back from float RGB: state the earlier source frame's description
+        copy_colour_props(props, source_props)
     return out
 
 
