@@ -52,6 +52,16 @@ def test_bad_preset_files_name_the_key(tmp_path: Path, text: str, message: str) 
         resolve_options(str(path), {})
 
 
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    """YAML's safe loader keeps the last of two equal keys; a preset that sets one twice is a mistake."""
+    path = tmp_path / "twice.yaml"
+    path.write_text("timing: exact\nthreads: 2\ntiming: one-pass\n")
+    with pytest.raises(ValueError) as error:
+        resolve_options(str(path), {})
+    assert str(error.value) == (f"preset file {str(path)!r} sets 'timing' twice (lines 1 and 3); "
+                                f"keep one of them")
+
+
 def test_preset_errors_surface_as_vs_errors(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("threads: -1\n")

@@ -1,13 +1,14 @@
 """Operator options: preset YAML files validated against a schema, then explicit keyword overrides.
 
 A preset is a shipped name (``python -m vs_slowdeblur presets`` lists them) or a path to a user YAML file.
-Files are read with ``yaml.safe_load`` only.
+Files are read with YAML's safe loader only, which here also refuses a key given twice.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -94,18 +95,51 @@ def preset_text(name: str) -> str:
     return resources.files("vs_slowdeblur.presets").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, first_line: int, second_line: int) -> None:
+        super().__init__(f"{key!r} appears on lines {first_line} and {second_line}")
+        self.key, self.first_line, self.second_line = key, first_line, second_line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (``safe_load`` silently keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<' merges may be overridden, as YAML intends
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):  # the base loader reports it
+                continue
+            line = key_node.start_mark.line + 1
+            if key in lines:
+                raise _DuplicateKey(key, lines[key], line)
+            lines[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def _load(text: str, origin: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKey as exc:
+        raise ValueError(f"{origin} sets {exc.key!r} twice (lines {exc.first_line} and {exc.second_line}); "
+                         f"keep one of them") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{origin} is not valid YAML: {exc}") from None
+
+
 def _read_preset(preset: str) -> tuple[str, Any]:
     if preset in preset_names():
-        return f"preset {preset!r}", yaml.safe_load(preset_text(preset))
+        origin = f"preset {preset!r}"
+        return origin, _load(preset_text(preset), origin)
     path = Path(preset).expanduser()
     if path.suffix.lower() not in (".yaml", ".yml"):
         raise ValueError(f"preset must be one of {preset_names()} or a path to a YAML file, got {preset!r}")
     if not path.is_file():
         raise ValueError(f"preset file {str(path)!r} was not found (preset names: {preset_names()})")
-    try:
-        return f"preset file {str(path)!r}", yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"preset file {str(path)!r} is not valid YAML: {exc}") from None
+    origin = f"preset file {str(path)!r}"
+    return origin, _load(path.read_text(encoding="utf-8"), origin)
 
 
 def validate(values: dict[str, Any], origin: str) -> dict[str, Any]:
