@@ -334,6 +334,44 @@ OPERATOR_CASES += [
 ]
 
 
+# An option passed as a keyword that the call ignores (a preset's keys for other operators are fine)
+OPERATOR_CASES += [
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, 2, window=2),
+                 ["(interpolate)", "window=2 has no effect", "interpolate does not deblur", "leave it out", "slowmo"],
+                 id="interpolate-deblur-window"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, deblur=False),
+                 ["(interpolate)", "deblur=False has no effect", "interpolate does not deblur"],
+                 id="interpolate-deblur-switch"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, scene_change=False, scene_threshold=0.3),
+                 ["(interpolate)", "scene_threshold=0.3 has no effect", "scene_change=False turns cut detection off"],
+                 id="interpolate-threshold-without-cuts"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, timing="exact"),
+                 ["(deblur)", "timing='exact' has no effect", "interpolation option", "leave it out"],
+                 id="deblur-interpolation-timing"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, tile=512),
+                 ["(deblur)", "tile=512 has no effect", "whole frames"], id="deblur-tile"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, deblur=True),
+                 ["(deblur)", "deblur=True has no effect", "slowmo's switch"], id="deblur-deblur-switch"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, scene_change=False, scene_threshold=0.2),
+                 ["(deblur)", "scene_threshold=0.2 has no effect", "scene_change=False"],
+                 id="deblur-threshold-without-cuts"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, deblur=False, window=2),
+                 ["(slowmo)", "window=2 has no effect", "deblur=False turns deblurring off"],
+                 id="slowmo-window-with-deblur-off"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, preset="animation", deblur_model="window-deblur"),
+                 ["(slowmo)", "deblur_model='window-deblur' has no effect",
+                  "preset 'animation' turns deblurring off", "deblur=True"], id="slowmo-deblur-model-preset-off"),
+    pytest.param(lambda ctx: vs_slowdeblur.synth_blur(ctx.clip, 1, subframes=1, timing="exact"),
+                 ["(synth_blur)", "timing='exact' has no effect", "subframes=1", "no sub-frames are interpolated"],
+                 id="synth-timing-one-subframe"),
+    pytest.param(lambda ctx: vs_slowdeblur.synth_blur(ctx.clip, 2, subframes=1, preset="fast"),
+                 ["(synth_blur)", "preset='fast' has no effect", "subframes=1"], id="synth-preset-one-subframe"),
+    pytest.param(lambda ctx: vs_slowdeblur.synth_blur(ctx.clip, 2, window=1),
+                 ["(synth_blur)", "window=1 has no effect", "sub-frames are interpolated, not deblurred"],
+                 id="synth-deblur-window"),
+]
+
+
 @pytest.fixture
 def context(bikes_rgb: vs.VideoNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
     _real_rife_bytes()  # read from the suite's cache before any case moves the cache

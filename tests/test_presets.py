@@ -62,6 +62,17 @@ def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
                                 f"keep one of them")
 
 
+def test_preset_keys_for_other_operators_are_accepted(bikes_rgb: vs.VideoNode, tmp_path: Path) -> None:
+    """One preset file serves every operator: keys an operator ignores are refused as keywords, never from a file."""
+    path = tmp_path / "everything.yaml"
+    path.write_text("timing: exact\nmodel_scale: 0.5\ntile: 512\ndeblur: false\nwindow: 0\n")
+    clip = bikes_rgb[:2]
+    interpolated = vs_slowdeblur.interpolate(clip, 2, preset=str(path))
+    deblurred = vs_slowdeblur.deblur(clip, preset=str(path))
+    assert interpolated.get_frame(1).props["SlowdeblurSynthesized"] == 1
+    assert deblurred.get_frame(1).props["SlowdeblurWindow"] == 1  # the file's window: 0 (one frame) is used
+
+
 def test_preset_errors_surface_as_vs_errors(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("threads: -1\n")

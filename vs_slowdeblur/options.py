@@ -85,6 +85,11 @@ SCHEMA = {
     "tile_overlap": _number(0, 1024, integer=True),
 }
 
+# Keys only one engine reads; an operator that runs without it refuses them as keywords (never from a preset,
+# which serves every operator). ``deblur`` is slowmo's switch, ``scene_threshold`` needs scene_change on.
+INTERPOLATION_KEYS = ("model", "timing", "model_scale", "tile", "tile_overlap")
+DEBLUR_KEYS = ("deblur_model", "window")
+
 
 def preset_names() -> list[str]:
     return sorted(p.name.removesuffix(".yaml") for p in resources.files("vs_slowdeblur.presets").iterdir()

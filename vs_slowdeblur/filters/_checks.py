@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -50,6 +51,23 @@ def check_bool(operator: str, name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise operator_error(operator, f"{name} must be True or False, got {value!r}")
     return value
+
+
+def refuse_unused(operator: str, explicit: Mapping[str, Any], unused: Iterable[str], why: str) -> None:
+    """Refuse an option in ``unused`` that was passed as a keyword (not None): ``operator`` would ignore it.
+    ``why`` says why it has no effect and what to do. Keys from a preset never come here."""
+    for name in unused:
+        if explicit.get(name) is not None:
+            raise operator_error(operator, f"{name}={explicit[name]!r} has no effect: {why}")
+
+
+def check_scene_change(operator: str, scene_change: Any, explicit: Mapping[str, Any]) -> bool:
+    """``scene_change`` as a bool; with it off, a ``scene_threshold`` keyword is refused (no detector runs)."""
+    check_bool(operator, "scene_change", scene_change)
+    if not scene_change:
+        refuse_unused(operator, explicit, ["scene_threshold"],
+                      "scene_change=False turns cut detection off; leave one of them out")
+    return scene_change
 
 
 def check_integer(operator: str, name: str, value: Any, low: int, high: int) -> int:

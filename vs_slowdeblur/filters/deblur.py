@@ -13,8 +13,8 @@ from ..engine.deblur import DeblurEngine, window_indices
 from ..engine.timeline import shifted
 from ..errors import frame_error, operator_error
 from ..models.registry import model_names
-from ..options import Options
-from ._checks import check_bool, check_clip, check_integer
+from ..options import INTERPOLATION_KEYS, Options
+from ._checks import check_clip, check_integer, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
 from ._setup import make_engine, resolve
 
@@ -38,14 +38,18 @@ def deblur(
     (the boundary frame is repeated). Same length, rate, format and props as the input, plus
     ``SlowdeblurWindow`` (the source frame numbers used). The model works in float RGB; its change is added to
     the source pixels in the source format, so unchanged pixels keep their exact values.
-    ``preset``/``overrides`` as in ``interpolate``.
+    ``preset``/``overrides`` as in ``interpolate``; interpolation options (``timing``, ``model_scale``,
+    ``tile``, ``tile_overlap``) and ``deblur`` are refused as keywords.
 
     Example (.vpy): ``clip = vs_slowdeblur.deblur(clip, window=2)``
     """
     clip = check_clip(OPERATOR, clip)
     if window is not None:
         window = check_integer(OPERATOR, "window", window, 0, MAX_WINDOW)
-    check_bool(OPERATOR, "scene_change", scene_change)
+    check_scene_change(OPERATOR, scene_change, overrides)
+    refuse_unused(OPERATOR, overrides, INTERPOLATION_KEYS, "it is an interpolation option, and deblur synthesises "
+                                                           "no in-betweens and works on whole frames; leave it out")
+    refuse_unused(OPERATOR, overrides, ["deblur"], "it is slowmo's switch, deblur always deblurs; leave it out")
     if model not in model_names("deblur"):
         raise operator_error(OPERATOR, f"model must be one of {model_names('deblur')}, got {model!r}")
     options, torch_device = resolve(OPERATOR, preset, {"deblur_model": model, "device": device, "window": window,

@@ -13,8 +13,8 @@ from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline, shifted
 from ..errors import frame_error, operator_error
 from ..models.registry import model_names
-from ..options import Options
-from ._checks import check_bool, check_clip, output_factor
+from ..options import DEBLUR_KEYS, Options
+from ._checks import check_clip, check_scene_change, output_factor, refuse_unused
 from ._graph import parallel_modify_frame
 from ._setup import make_engine, resolve
 
@@ -41,13 +41,17 @@ def interpolate(
     source frame i untouched and the k−1 frames after the last source frame repeat it. Any GRAY/YUV/RGB
     format and size; the output has the input's format. Never synthesises across a scene cut: the nearer
     source frame is repeated. ``preset`` (name or YAML path) and keyword ``overrides`` (e.g.
-    ``timing="exact"``, ``cache_bytes=2**28``) set the options of :class:`vs_slowdeblur.options.Options`.
+    ``timing="exact"``, ``cache_bytes=2**28``) set the options of :class:`vs_slowdeblur.options.Options`;
+    a keyword option interpolate would ignore (``window``, ``deblur_model``, ``deblur``; ``scene_threshold`` with
+    ``scene_change=False``) is refused, while a preset may hold them.
 
     Example (.vpy): ``clip = vs_slowdeblur.interpolate(clip, fps=Fraction(60000, 1001))``
     """
     clip = check_clip(OPERATOR, clip)
     ratio = output_factor(OPERATOR, clip, factor, fps)
-    check_bool(OPERATOR, "scene_change", scene_change)
+    check_scene_change(OPERATOR, scene_change, overrides)
+    refuse_unused(OPERATOR, overrides, (*DEBLUR_KEYS, "deblur"),
+                  "interpolate does not deblur; leave it out, or use slowmo to deblur and interpolate")
     if model not in model_names("interpolate"):
         raise operator_error(OPERATOR, f"model must be one of {model_names('interpolate')}, got {model!r}")
     options, torch_device = resolve(OPERATOR, preset, {"model": model, "device": device, **overrides})

@@ -10,7 +10,8 @@ import vapoursynth as vs
 from ..engine.deblur import DeblurEngine
 from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline
-from ._checks import check_bool, check_clip, check_integer, output_factor
+from ..options import DEBLUR_KEYS
+from ._checks import check_bool, check_clip, check_integer, check_scene_change, output_factor, refuse_unused
 from ._setup import make_engine, resolve
 from .deblur import MAX_WINDOW, build_deblur
 from .interpolate import build_interpolation
@@ -35,19 +36,24 @@ def slowmo(
     keyframes, with motion estimated on them. Output follows ``interpolate``'s contract (``out[k*i]`` shows
     source time i, same format, props ``SlowdeblurPosition``/``SlowdeblurSynthesized``). ``deblur=False`` is
     exactly ``interpolate``; ``deblur=None`` lets the preset decide (on in ``balanced``). ``preset`` is a name or
-    a YAML path; keyword ``overrides`` win over it.
+    a YAML path; keyword ``overrides`` win over it. With deblurring off, ``window`` and ``deblur_model``
+    keywords are refused (they would be ignored).
 
     Example (.vpy): ``clip = vs_slowdeblur.slowmo(clip, fps=Fraction(120000, 1001), preset="handheld")``
     """
     clip = check_clip(OPERATOR, clip)
     ratio = output_factor(OPERATOR, clip, factor, fps)
-    check_bool(OPERATOR, "scene_change", scene_change)
+    check_scene_change(OPERATOR, scene_change, overrides)
     if deblur is not None:
         check_bool(OPERATOR, "deblur", deblur)
     if window is not None:
         window = check_integer(OPERATOR, "window", window, 0, MAX_WINDOW)
     options, torch_device = resolve(OPERATOR, preset, {"deblur": deblur, "window": window, "device": device,
                                                        **overrides})
+    if not options.deblur:
+        off = "deblur=False" if deblur is False else f"preset {preset!r}"
+        refuse_unused(OPERATOR, {"window": window, **overrides}, DEBLUR_KEYS,
+                      f"{off} turns deblurring off; leave it out, or pass deblur=True")
     interpolation = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
     if options.deblur:
         restoration = make_engine(OPERATOR, options.deblur_model, lambda: DeblurEngine(options, torch_device))

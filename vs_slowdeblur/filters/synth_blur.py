@@ -19,8 +19,8 @@ import vapoursynth as vs
 from ..engine.color import FormatRestorer, to_working
 from ..engine.timeline import shifted
 from ..errors import frame_error, operator_error
-from ..options import resolve_options
-from ._checks import check_bool, check_clip, check_integer, check_number
+from ..options import DEBLUR_KEYS, resolve_options
+from ._checks import check_clip, check_integer, check_number, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
 from .interpolate import interpolate
 
@@ -53,18 +53,23 @@ def _weighted_mean(n: int, f: list[vs.VideoFrame], weights: list[float]) -> vs.V
     return out
 
 
-def _check_subframe_options(preset: str | None, overrides: dict[str, Any]) -> None:
-    """Validate what goes to ``interpolate`` up front, so that errors blame ``synth_blur`` and nothing is
-    silently ignored when ``subframes=1`` (no interpolation runs)."""
+def _check_subframe_options(subframes: int, preset: str | None, overrides: dict[str, Any]) -> None:
+    """Validate what goes to ``interpolate`` up front, so that errors blame ``synth_blur``, and refuse what would
+    be ignored: everything when ``subframes=1`` (no interpolation runs), deblurring options otherwise."""
     if "fps" in overrides:
         raise operator_error(OPERATOR, f"fps is not an option of synth_blur, got fps={overrides['fps']!r}; the "
                                        f"output rate is the clip's rate / keep_every")
-    if "scene_change" in overrides:
-        check_bool(OPERATOR, "scene_change", overrides["scene_change"])
+    check_scene_change(OPERATOR, overrides.get("scene_change", True), overrides)
     try:
         resolve_options(preset, {key: value for key, value in overrides.items() if key != "scene_change"})
     except ValueError as exc:
         raise operator_error(OPERATOR, str(exc)) from None
+    if subframes == 1:
+        given = {"preset": preset, **overrides}
+        refuse_unused(OPERATOR, given, given, "with subframes=1 no sub-frames are interpolated, and it is an "
+                                              "option of that interpolation; leave it out or raise subframes")
+    refuse_unused(OPERATOR, overrides, (*DEBLUR_KEYS, "deblur"),
+                  "synth_blur's sub-frames are interpolated, not deblurred; leave it out")
 
 
 def _subframe_clip(working: vs.VideoNode, subframes: int, preset: str | None,
@@ -90,7 +95,8 @@ def synth_blur(
     """Simulate motion blur: a clip at fps/keep_every whose frame i averages the exposure around source frame
     keep_every·i (duty = exposure / frame interval of the output, 0–1). ``keep_every=1`` blurs within one
     frame interval at the same rate. Frame i carries the props of source frame keep_every·i (durations scaled
-    by keep_every). ``preset``/``overrides`` go to the ``interpolate`` that makes sub-frames.
+    by keep_every). ``preset``/``overrides`` go to the ``interpolate`` that makes sub-frames; with
+    ``subframes=1`` none runs, and they are refused.
     Scene cuts are not special-cased: take training windows from within one shot.
 
     Example (.vpy): ``blurry = vs_slowdeblur.synth_blur(sharp, keep_every=4, duty=0.75)``
@@ -101,7 +107,7 @@ def synth_blur(
     duty = check_number(OPERATOR, "duty", duty, 0.0, 1.0, low_open=True)
     if clip.fps == 0:
         raise operator_error(OPERATOR, "clip is VFR (fps 0); synth_blur needs a constant frame rate (AssumeFPS)")
-    _check_subframe_options(preset, overrides)
+    _check_subframe_options(subframes, preset, overrides)
 
     working = to_working(clip)
     dense = _subframe_clip(working, subframes, preset, overrides)
