@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import inspect
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from vs_slowdeblur.engine.runtime import resolve_device
 from vs_slowdeblur.errors import FetchError
 from vs_slowdeblur.filters.interpolate import POSITION_PROP, SYNTHESIZED_PROP
 from vs_slowdeblur.models import registry
-from vs_slowdeblur.options import preset_names, resolve_options
+from vs_slowdeblur.options import SCHEMA, preset_names, resolve_options
 from vs_slowdeblur.samples import sample_path
 from vs_slowdeblur.wheelfetch import sha256_of
 
@@ -211,6 +213,9 @@ OPERATOR_CASES: list[Any] = [
                  ["(interpolate)", "cache_bytes must be in [0, 1099511627776], got -1"], id="negative-cache-bytes"),
     pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, threads=True),
                  ["(interpolate)", "threads must be an integer in [1, 256], got True"], id="threads-is-a-bool"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, tile=256, tile_overlap=128),
+                 ["(interpolate)", "tile_overlap must be less than half of tile, got tile=256, tile_overlap=128",
+                  "raise tile or lower tile_overlap"], id="tile-overlap-half-the-tile"),
     pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, motion_scale=0.5),
                  ["(interpolate)", "unknown key 'motion_scale'", "valid keys are", "'model_scale'"],
                  id="unknown-keyword-option"),
@@ -315,6 +320,8 @@ OPERATOR_CASES += [
                  id="deblur-cuda-without-gpu", marks=NO_GPU),
     pytest.param(lambda ctx: vs_slowdeblur.deblur(_variable_format(ctx)),
                  ["(deblur)", "clip has a variable format"], id="deblur-variable-format"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, preset="ultra"),
+                 ["(deblur)", "preset must be one of", "got 'ultra'"], id="deblur-unknown-preset"),
     pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, preset=ctx.preset_file("window: 9\n")),
                  ["(deblur)", "user.yaml", "window must be in [0, 3], got 9"], id="deblur-preset-window"),
 ]
@@ -329,6 +336,10 @@ OPERATOR_CASES += [
                  id="slowmo-window-too-big"),
     pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, preset="ultra"), ["(slowmo)", "preset", "'ultra'"],
                  id="slowmo-unknown-preset"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, scene_change=None),
+                 ["(slowmo)", "scene_change must be True or False, got None"], id="slowmo-scene-change-none"),
+    pytest.param(lambda ctx: vs_slowdeblur.slowmo(ctx.clip, device="tpu"),
+                 ["(slowmo)", "device must be 'cpu', 'cuda'", "got 'tpu'"], id="slowmo-unknown-device"),
     pytest.param(lambda ctx: vs_slowdeblur.slowmo([ctx.clip]), ["(slowmo)", "clip must be a vs.VideoNode",
                                                                 "got list"], id="slowmo-clip-is-a-list"),
 ]
@@ -448,8 +459,27 @@ def test_function_refuses_bad_input(tmp_path: Path, case: Callable[[Path], Any],
     _assert_mentions(str(error), fragments)
 
 
-def test_there_are_at_least_25_cases() -> None:
-    assert len(OPERATOR_CASES) + len(FUNCTION_CASES) >= 25
+def _words_of_cases(operator: str) -> set[str]:
+    """The identifiers in the expected messages of the cases that call ``operator``."""
+    fragments = [fragment for case in OPERATOR_CASES if case.values[1][0] == f"({operator})"
+                 for fragment in case.values[1]]
+    return {word for fragment in fragments for word in re.findall(r"\w+", fragment)}
+
+
+@pytest.mark.parametrize("operator", vs_slowdeblur.filters.__all__)
+def test_every_parameter_of_every_operator_has_a_bad_input_case(operator: str) -> None:
+    """Each named parameter of each public operator is the subject of at least one case: a case calling the
+    operator expects a message that names it. A new parameter needs its own case."""
+    parameters = [name for name, parameter in inspect.signature(getattr(vs_slowdeblur, operator)).parameters.items()
+                  if parameter.kind is not inspect.Parameter.VAR_KEYWORD]
+    words = _words_of_cases(operator)
+    assert [name for name in parameters if name not in words] == []
+
+
+def test_every_option_key_has_a_bad_input_case() -> None:
+    """Each key of the options schema (keyword or preset) is named in the expected message of some case."""
+    words = set().union(*(_words_of_cases(operator) for operator in vs_slowdeblur.filters.__all__))
+    assert sorted(set(SCHEMA) - words) == []
 
 
 class _RunsCode:
