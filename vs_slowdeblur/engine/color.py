@@ -49,17 +49,6 @@ def copy_colour_props(props: vs.FrameProps, source: vs.FrameProps) -> None:
             del props[key]
 
 
-def with_colour_props_of(converted: vs.VideoNode, source: vs.VideoNode) -> vs.VideoNode:
-    """``converted`` with frame n stating source frame n's colour description (see ``copy_colour_props``)."""
-
-    def label(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
-        out = f[0].copy()
-        copy_colour_props(out.props, f[1].props)
-        return out
-
-    return converted.std.ModifyFrame([converted, source], label)
-
-
 class NodesByColour:
     """Nodes built once per colour description key and shared by every worker thread."""
 

@@ -8,7 +8,7 @@ from typing import Any
 import vapoursynth as vs
 
 from ..engine import scene
-from ..engine.color import ResidualRestorer, to_working, with_colour_props_of
+from ..engine.color import COLOUR_PROPS, ResidualRestorer, to_working
 from ..engine.deblur import DeblurEngine, window_indices
 from ..engine.timeline import shifted
 from ..errors import frame_error, operator_error
@@ -72,7 +72,7 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, sce
         return restored
     restorer = ResidualRestorer(clip, working, restored)
     corrected = clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
-    return with_colour_props_of(corrected, clip)
+    return corrected.std.CopyFrameProps(clip, props=list(COLOUR_PROPS))  # also drops what clip lacks
 
 
 def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius: int, num_frames: int,
