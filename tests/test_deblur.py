@@ -105,3 +105,21 @@ def test_mild_blur_costs_nothing_in_the_source_format(bikes: vs.VideoNode) -> No
              - psnr(np.clip(planes(before.get_frame(i)), 0, 1), np.clip(planes(truth.get_frame(i)), 0, 1))
              for i in (3, 5, 7)]
     assert np.mean(gains) >= -0.1, gains
+
+
+def test_unchanged_pixels_keep_values_beyond_the_nominal_range(carphone: vs.VideoNode,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a model that changes nothing, every source pixel comes back exactly, including limited-range
+    super-whites, super-blacks and out-of-gamut colours (in float RGB they lie outside [0, 1])."""
+    from vs_slowdeblur.models.deblurnet import WindowDeblurNet
+
+    monkeypatch.setattr(WindowDeblurNet, "restore", lambda self, centre_frame, centre, neighbours: centre_frame)
+    extremes = core.std.BlankClip(format=vs.YUV420P8, width=64, height=48, length=3, color=[250, 128, 128])
+    extremes = core.std.Interleave([extremes, extremes.std.BlankClip(color=[8, 128, 128]),
+                                    extremes.std.BlankClip(color=[235, 60, 200])])
+    for clip in (extremes, carphone[:3]):
+        restored = vs_slowdeblur.deblur(clip)
+        for n in range(clip.num_frames):
+            out, source = restored.get_frame(n), clip.get_frame(n)
+            for p in range(3):
+                assert np.array_equal(np.asarray(out[p]), np.asarray(source[p])), (clip.width, n, p)

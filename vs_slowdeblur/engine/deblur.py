@@ -56,7 +56,7 @@ class DeblurEngine:
             encoded = {index: self._encoded(index, frame) for index, frame in zip(indices, frames, strict=True)}
             centre = encoded[indices[middle]]
             neighbours = [encoded[i].features for k, i in enumerate(indices) if k != middle]
-            sharp = self.model.restore(centre.pixels, centre.features, neighbours).clamp(0, 1)
+            sharp = clamp_to_range(self.model.restore(centre.pixels, centre.features, neighbours), centre.pixels)
             tensor_to_frame(crop(sharp, out.height, out.width), out)
 
     def _encoded(self, index: int, frame: vs.VideoFrame) -> EncodedFrame:
@@ -65,6 +65,13 @@ class DeblurEngine:
             return EncodedFrame(pixels, self.model.encode(pixels))
 
         return self.cache.get(index, encode)
+
+
+def clamp_to_range(restored: torch.Tensor, blurry: torch.Tensor) -> torch.Tensor:
+    """``restored`` clamped to [0, 1], widened per pixel to include the blurry input's value: limited-range
+    sources reach past [0, 1] in float RGB (super-whites, out-of-gamut colours), and a pixel the model leaves
+    alone must come back unchanged."""
+    return torch.clamp(restored, torch.clamp(blurry, max=0), torch.clamp(blurry, min=1))
 
 
 def window_indices(centre: int, radius: int, num_frames: int, cut_after: Callable[[int], bool]) -> list[int]:
