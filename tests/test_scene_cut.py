@@ -38,17 +38,19 @@ def test_no_blend_across_the_cut(two_shots: vs.VideoNode, factor: Fraction) -> N
     assert sum(synthesized) > 0  # inside each shot, in-betweens are still synthesised
 
 
-@pytest.mark.parametrize("flagged", [False, True], ids=["detector", "props"])
+@pytest.mark.parametrize("flagged", ["", "both", "prev"], ids=["detector", "props", "prev-prop-only"])
 @pytest.mark.parametrize("factor", [2, 4, Fraction(5, 2), Fraction(3, 2), Fraction(6, 5)])
 def test_scene_change_flags_mark_where_the_output_changes_shot(two_shots: vs.VideoNode, factor: Fraction,
-                                                               flagged: bool) -> None:
+                                                               flagged: str) -> None:
     """_SceneChangeNext on the last output frame of the first shot, _SceneChangePrev on the first of the second
-    (which may be a repeat of source frame 3 before frame 3's own time), and on no other frame."""
+    (which may be a repeat of source frame 3 before frame 3's own time), and on no other frame. Input flags as
+    a scene detector writes them (on every frame, 1 only at the cut): on both sides of the cut, or only
+    _SceneChangePrev on its second frame (frame 2 then says _SceneChangeNext=0: either flag marks a cut)."""
     clip = two_shots
-    if flagged:  # as a scene detector writes them: on every frame, 1 only at the cut
+    if flagged:
         clip = clip.std.SetFrameProps(_SceneChangeNext=0, _SceneChangePrev=0)
-        clip = clip[:2] + clip[2].std.SetFrameProps(_SceneChangeNext=1) + \
-            clip[3].std.SetFrameProps(_SceneChangePrev=1) + clip[4:]
+        last_of_first_shot = clip[2].std.SetFrameProps(_SceneChangeNext=1) if flagged == "both" else clip[2]
+        clip = clip[:2] + last_of_first_shot + clip[3].std.SetFrameProps(_SceneChangePrev=1) + clip[4:]
     out = vs_slowdeblur.interpolate(clip, factor)
     first_of_new_shot = next(m for m in range(out.num_frames)
                              if out.get_frame(m).props["SlowdeblurPosition"] >= 2.5)

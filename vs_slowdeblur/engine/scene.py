@@ -28,9 +28,8 @@ def pair_difference(working: vs.VideoNode) -> vs.VideoNode:
 
 
 def is_cut(left: vs.FrameProps, right: vs.FrameProps, threshold: float) -> bool:
-    """Whether source frames i (``left`` props, with the detector's diff) and i+1 (``right``) straddle a cut."""
-    if "_SceneChangeNext" in left:
-        return bool(left["_SceneChangeNext"])
-    if "_SceneChangePrev" in right:
-        return bool(right["_SceneChangePrev"])
+    """Whether source frames i (``left`` props, with the detector's diff) and i+1 (``right``) straddle a cut.
+    Scene-change props decide when either is present, and either one set marks a cut; else the detector."""
+    if "_SceneChangeNext" in left or "_SceneChangePrev" in right:
+        return bool(left.get("_SceneChangeNext", 0)) or bool(right.get("_SceneChangePrev", 0))
     return float(left[DIFF_PROP]) > threshold
