@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .engine.scene import DEFAULT_THRESHOLD
+from .engine.tiling import DEFAULT_TILE
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,9 @@ def resolve_options(preset: str | None, overrides: dict[str, Any]) -> Options:
     if tile and overlap * 2 >= tile:
         raise ValueError(f"tile_overlap must be less than half of tile, got tile={tile}, tile_overlap={overlap}; "
                          f"raise tile or lower tile_overlap")
+    if not tile and overlap * 2 >= DEFAULT_TILE:  # tile=0 still tiles at DEFAULT_TILE after an out-of-memory error
+        raise ValueError(f"tile_overlap must be less than half of the {DEFAULT_TILE}-pixel tile that tile=0 falls "
+                         f"back to after an out-of-memory error, got tile_overlap={overlap}; lower tile_overlap")
     if "model_scale" in values:
         values["model_scale"] = float(values["model_scale"])
     return dataclasses.replace(Options(), **values)
