@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -85,6 +86,16 @@ def test_float_fps_means_the_ntsc_rate_it_rounds(bikes_rgb: vs.VideoNode, source
     """fps=59.94 asks for 60000/1001 (NTSC), not 2997/50; other floats are taken as written."""
     clip = bikes_rgb[:2].std.AssumeFPS(fpsnum=source_fps.numerator, fpsden=source_fps.denominator)
     assert vs_slowdeblur.interpolate(clip, fps=fps).fps == expected
+
+
+@pytest.mark.parametrize(("source_fps", "fps"), [(Fraction(60000, 1001), 144), (Fraction(60000, 1001), 165),
+                                                  (Fraction(24000, 1001), 143.8), (Fraction(120000, 1001), 240)])
+def test_target_rates_are_exact(bikes_rgb: vs.VideoNode, source_fps: Fraction, fps: int | float) -> None:
+    """59.94 → 144 fps gives 144 fps, not a nearby fraction (132180000/917917); a float is taken as typed."""
+    clip = bikes_rgb[:2].std.AssumeFPS(fpsnum=source_fps.numerator, fpsden=source_fps.denominator)
+    out = vs_slowdeblur.interpolate(clip, fps=fps)
+    assert out.fps == Fraction(str(fps)), out.fps
+    assert out.num_frames == math.ceil(2 * Fraction(str(fps)) / source_fps)
 
 
 def test_numpy_numbers_are_factors(bikes_rgb: vs.VideoNode) -> None:

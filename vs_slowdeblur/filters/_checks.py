@@ -15,7 +15,9 @@ from ..engine.timeline import Timeline
 from ..errors import operator_error
 
 MAX_DIMENSION = 16384  # pixels; larger frames are refused before any memory is allocated
-MAX_FACTOR_DENOMINATOR = 1001  # rate ratios are approximated by fractions with at most this denominator
+# Rate ratios are reduced to fractions with at most this denominator: every ratio between integer and
+# n/1001 rates up to 120000/1001 is exact (59.94 → 144 fps is 3003/1250); only odd floats are approximated.
+MAX_FACTOR_DENOMINATOR = 120000
 MAX_FACTOR = 256
 MAX_FRAMES = 2**31 - 1  # VapourSynth's limit on a clip's length
 
@@ -91,8 +93,10 @@ def _as_fraction(operator: str, name: str, value: Any) -> Fraction:
         raise operator_error(operator, f"{name} must be a number or a Fraction, got {value!r}")
     if isinstance(value, numbers.Integral):  # also NumPy's integers
         value = int(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise operator_error(operator, f"{name} must be finite, got {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise operator_error(operator, f"{name} must be finite, got {value!r}")
+        return Fraction(str(float(value)))  # the decimal as typed (143.8 → 719/5), not its binary value
     return Fraction(value)
 
 
