@@ -123,3 +123,21 @@ def test_unchanged_pixels_keep_values_beyond_the_nominal_range(carphone: vs.Vide
             out, source = restored.get_frame(n), clip.get_frame(n)
             for p in range(3):
                 assert np.array_equal(np.asarray(out[p]), np.asarray(source[p])), (clip.width, n, p)
+
+
+@pytest.mark.parametrize("window", [1, 2])
+def test_each_frame_is_encoded_once_with_the_default_cache_at_1080p(bikes_small: vs.VideoNode, window: int) -> None:
+    """A sequential render encodes every source frame once when the cache is as large, relative to the frame,
+    as the default cache_bytes (512 MiB) is to a 1080p frame: the cache then holds a whole window."""
+    from vs_slowdeblur.engine.pair_cache import live_caches
+    from vs_slowdeblur.options import Options
+
+    padded_pixels = 192 * 84  # bikes_small is 192x82, padded to a multiple of 4
+    cache_bytes = Options.cache_bytes * padded_pixels // (1920 * 1080)
+    clip = bikes_small[:8]
+    before = set(map(id, live_caches()))
+    restored = vs_slowdeblur.deblur(clip, window=window, cache_bytes=cache_bytes)
+    (cache,) = [c for c in live_caches() if id(c) not in before]
+    for n in range(clip.num_frames):
+        restored.get_frame(n)
+    assert cache.computed == clip.num_frames

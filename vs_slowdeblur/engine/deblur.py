@@ -23,15 +23,16 @@ from .runtime import inference_context, shared_model
 
 @dataclass(frozen=True)
 class EncodedFrame:
-    """A padded blurry frame (1, 3, H, W) and its encoder features."""
+    """A frame's half- and quarter-resolution encoder features: all it gives a window as a neighbour. The
+    full-resolution ones (60% of the bytes) are recomputed when the frame is the centre, so that the cache
+    holds a whole window at 1080p (64 bytes per pixel; all features and pixels took 172)."""
 
-    pixels: torch.Tensor
-    features: tuple[torch.Tensor, ...]
+    half: torch.Tensor
+    quarter: torch.Tensor
 
     @property
     def nbytes(self) -> int:
-        tensors = (self.pixels, *self.features)
-        return sum(t.element_size() * t.nelement() for t in tensors)
+        return sum(t.element_size() * t.nelement() for t in (self.half, self.quarter))
 
 
 class DeblurEngine:
@@ -54,15 +55,20 @@ class DeblurEngine:
         middle = len(frames) // 2
         with inference_context(self.device, self.threads, self.precision):
             encoded = {index: self._encoded(index, frame) for index, frame in zip(indices, frames, strict=True)}
+            pixels = self._pixels(frames[middle])
             centre = encoded[indices[middle]]
-            neighbours = [encoded[i].features for k, i in enumerate(indices) if k != middle]
-            sharp = clamp_to_range(self.model.restore(centre.pixels, centre.features, neighbours), centre.pixels)
-            tensor_to_frame(crop(sharp, out.height, out.width), out)
+            neighbours = [(encoded[i].half, encoded[i].quarter) for k, i in enumerate(indices) if k != middle]
+            restored = self.model.restore(pixels, (self.model.encode_full(pixels), centre.half, centre.quarter),
+                                          neighbours)
+            tensor_to_frame(crop(clamp_to_range(restored, pixels), out.height, out.width), out)
+
+    def _pixels(self, frame: vs.VideoFrame) -> torch.Tensor:
+        return pad_to_multiple(frame_to_tensor(frame, self.device), self.spec.input_multiple, "replicate")
 
     def _encoded(self, index: int, frame: vs.VideoFrame) -> EncodedFrame:
         def encode() -> EncodedFrame:
-            pixels = pad_to_multiple(frame_to_tensor(frame, self.device), self.spec.input_multiple, "replicate")
-            return EncodedFrame(pixels, self.model.encode(pixels))
+            _, half, quarter = self.model.encode(self._pixels(frame))
+            return EncodedFrame(half, quarter)
 
         return self.cache.get(index, encode)
 

@@ -121,14 +121,20 @@ class WindowDeblurNet(nn.Module):
         self.decoder = ResidualDecoder(c1, c2, c3, quarter_blocks)
 
     def encode(self, frame: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Features at full, half and quarter resolution; a neighbour contributes only the last two."""
         return self.encoder(frame)
 
+    def encode_full(self, frame: torch.Tensor) -> torch.Tensor:
+        """The full-resolution features alone (the first of ``encode``'s), which only the centre frame needs."""
+        return self.encoder.full_stage(frame)
+
     def restore(self, centre_frame: torch.Tensor, centre: tuple[torch.Tensor, ...],
-                neighbours: list[tuple[torch.Tensor, ...]]) -> torch.Tensor:
-        """The sharp centre frame from its blurry pixels and the encoded centre and neighbour frames."""
+                neighbours: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """The sharp centre frame from its blurry pixels, its (full, half, quarter) features and each
+        neighbour's (half, quarter) features."""
         full, half, quarter = centre
         aligned_quarter, aligned_half = [quarter], [half]
-        for _, n_half, n_quarter in neighbours:
+        for n_half, n_quarter in neighbours:
             flow = self.aligner(quarter, n_quarter)
             aligned_quarter.append(backward_warp(n_quarter, flow))
             flow_half = 2 * nn.functional.interpolate(flow, scale_factor=2, mode="bilinear", align_corners=False)
@@ -142,5 +148,5 @@ class WindowDeblurNet(nn.Module):
         frames = window.unbind(1)
         middle = len(frames) // 2
         encoded = [self.encode(frame) for frame in frames]
-        neighbours = encoded[:middle] + encoded[middle + 1:]
+        neighbours = [features[1:] for features in encoded[:middle] + encoded[middle + 1:]]
         return self.restore(frames[middle], encoded[middle], neighbours)
