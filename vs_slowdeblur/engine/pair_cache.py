@@ -20,7 +20,7 @@ V = TypeVar("V", bound=Sized)
 
 class PairCache[V: Sized]:
     """Least-recently-used cache of values with an ``nbytes`` size, bounded by ``max_bytes`` (the newest entry
-    is kept even when it alone is larger: one 4K deblur encoding is 530 MiB).
+    is kept even when it alone is larger).
 
     ``get(key, compute)``: the first caller computes; concurrent callers for the same key wait on its future.
     A failed computation is not cached: its error reaches every waiter and the next call tries again.
