@@ -50,7 +50,7 @@ def deblur(
     refuse_unused(OPERATOR, overrides, INTERPOLATION_KEYS, "it is an interpolation option, and deblur synthesises "
                                                            "no in-betweens and works on whole frames; leave it out")
     refuse_unused(OPERATOR, overrides, ["deblur"], "it is slowmo's switch, deblur always deblurs; leave it out")
-    if "deblur_model" in overrides:
+    if overrides.get("deblur_model") is not None:  # None means "not given", as for every keyword option
         raise operator_error(OPERATOR, f"deblur_model={overrides['deblur_model']!r} names the model a second time; "
                                        f"deblur's parameter for it is model=, use that alone")
     if model not in model_names("deblur"):
