@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     deblur.add_argument("--threads", type=int, default=defaults.threads)
     deblur.add_argument("--synthetic-share", type=float, default=defaults.synthetic_share,
                         help="fraction of each batch made of exact synthetic blur (the rest: real shots)")
+    deblur.add_argument("--synthetic-layers", type=int, default=defaults.synthetic_layers,
+                        help="most cut-out layers moving on their own in a synthetic example")
+    deblur.add_argument("--synthetic-shake", type=float, default=defaults.synthetic_shake,
+                        help="largest camera-shake amplitude in synthetic examples (pixels); 0: none")
     deblur.add_argument("--workdir", type=Path, default=cache_dir() / "train" / "deblur-run",
                         help="checkpoint folder (resumed when present)")
     deblur.add_argument("--export", type=Path, default=builtin_weights_path(),
@@ -55,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         config, length_changes = dataclasses.replace(
             defaults, steps=args.steps, batch=args.batch, seed=args.seed, threads=args.threads,
-            synthetic_share=args.synthetic_share), {}
+            synthetic_share=args.synthetic_share, synthetic_layers=args.synthetic_layers,
+            synthetic_shake=args.synthetic_shake), {}
     metadata = train(config, args.workdir, args.export, length_changes)
     print(f"wrote {args.export} (sha256 {metadata['sha256']}) and {args.export.with_suffix('.json')}")
     return 0

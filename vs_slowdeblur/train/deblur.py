@@ -35,6 +35,8 @@ class TrainConfig:
     learning_rate: float = 3e-4
     final_learning_rate: float = 1e-5
     synthetic_share: float = 0.5  # fraction of each batch from exact synthetic blur, the rest from real clips
+    synthetic_layers: int = 1  # most cut-out layers in a synthetic example (each moves on its own)
+    synthetic_shake: float = 0.0  # largest camera-shake amplitude in synthetic examples (pixels); 0: none
     wide_window_every: int = 5  # every n-th step trains window radius 2 instead of 1
     edge_replicate_odds: float = 0.1  # a neighbour replaced by the centre frame, as at clip edges / scene cuts
     seed: int = 20261121
@@ -68,7 +70,8 @@ def make_batch(data: Data, config: TrainConfig, step: int) -> tuple[torch.Tensor
     for i in range(config.batch):
         rng = np.random.default_rng([config.seed, step, i])
         if rng.random() < config.synthetic_share:
-            window, target = synthetic_window(data.photos, rng, config.patch, radius)
+            window, target = synthetic_window(data.photos, rng, config.patch, radius,
+                                              max_layers=config.synthetic_layers, max_shake=config.synthetic_shake)
         else:
             window, target = real_window(data.segments, rng, config.patch, radius)
         window, target = augment(window, target, rng, config.edge_replicate_odds)
@@ -245,8 +248,11 @@ def export_weights(model: WindowDeblurNet, config: TrainConfig, history: list[di
                      "blur": "synth_blur exposure weights over 4 interpolated sub-frames per source interval; "
                              "keep_every in {1,2,3,4} (odds .25/.15/.2/.4), duty U(0.3, 1)"},
             "synthetic": {"photos": splits.TRAIN_PHOTOS, "validation_photos": splits.VALIDATION_PHOTOS,
-                          "blur": "background + ellipse cut-out layer on random smooth trajectories (speed ≤ 24 "
-                                  "px/frame, rotation, zoom), mean of ≤ 24 exact sub-frame renders, duty U(0.3, 1)"},
+                          "blur": f"background + 1..{config.synthetic_layers} ellipse cut-out layers on random smooth "
+                                  "trajectories (speed ≤ 24 px/frame, rotation, zoom"
+                                  + (f", camera shake ≤ {config.synthetic_shake:g} px at 0.25–1 cycles/frame in half"
+                                     if config.synthetic_shake else "")
+                                  + "), mean of ≤ 24 exact sub-frame renders, duty U(0.3, 1)"},
             "degradation": "Gaussian noise σ ≤ 0.015 (half the examples), JPEG q55–95 (30%), 8-bit",
         },
         "validation": next((h for h in reversed(history) if "validation_psnr" in h), None),

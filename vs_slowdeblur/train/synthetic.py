@@ -1,6 +1,6 @@
-"""Exact synthetic motion blur: a photo background and a cut-out foreground layer move along random smooth
-trajectories; each blurry frame is the mean of renders at many sub-frame times inside its exposure, and the
-sharp target is the render at the centre frame's time, so the ground truth is exact.
+"""Exact synthetic motion blur: a photo background and one or more cut-out foreground layers move along random
+smooth trajectories (the camera optionally shaking); each blurry frame is the mean of renders at many sub-frame
+times inside its exposure, and the sharp target is the render at the centre frame's time, so the ground truth is exact.
 
 Times are in frame intervals (the centre frame is at t = 0, neighbour k at t = k); positions in pixels.
 """
@@ -21,29 +21,53 @@ MAX_SUBFRAMES = 24
 
 
 @dataclass(frozen=True)
+class Shake:
+    """Hand shake added to a trajectory: A·sin(2π·f·t + φ) on each axis (pixels, cycles per frame, radians)."""
+
+    amplitude: tuple[float, float]
+    frequency: float
+    phase: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class Trajectory:
-    """Layer motion: position offset v·t + a·t²/2 (pixels), rotation ω·t (radians), zoom (1 + z·t)."""
+    """Layer motion: position offset v·t + a·t²/2 (+ shake) (pixels), rotation ω·t (radians), zoom (1 + z·t)."""
 
     velocity: tuple[float, float]
     acceleration: tuple[float, float]
     rotation: float
     zoom: float
+    shake: Shake | None = None
 
     def speed_bound(self, size: int) -> float:
         """An upper bound of any pixel's speed (pixels per frame) over |t| ≤ 2 for a size×size patch."""
         corner = size / math.sqrt(2)
+        shaking = 2 * math.pi * self.shake.frequency * math.hypot(*self.shake.amplitude) if self.shake else 0.0
         return (math.hypot(*self.velocity) + 2 * math.hypot(*self.acceleration)
-                + corner * (abs(self.rotation) + abs(self.zoom)))
+                + corner * (abs(self.rotation) + abs(self.zoom)) + shaking)
+
+    def shake_offset(self, t: torch.Tensor) -> tuple[torch.Tensor | float, torch.Tensor | float]:
+        """The shake's position offset (x, y) in pixels at times ``t`` (frames); 0 without shake."""
+        if not self.shake:
+            return 0.0, 0.0
+        (sx, sy), (px, py), omega = self.shake.amplitude, self.shake.phase, 2 * math.pi * self.shake.frequency
+        return sx * torch.sin(omega * t + px), sy * torch.sin(omega * t + py)
 
 
-def random_trajectory(rng: np.random.Generator, max_speed: float) -> Trajectory:
+def random_trajectory(rng: np.random.Generator, max_speed: float, max_shake: float = 0.0) -> Trajectory:
+    """A random smooth trajectory up to ``max_speed`` pixels per frame; with ``max_shake`` > 0 (pixels), half of
+    them also shake with up to that amplitude at 0.25–1 cycles per frame."""
     speed = rng.uniform(0, 2) if rng.random() < 0.15 else rng.uniform(1, max_speed)
     angle = rng.uniform(0, 2 * math.pi)
     curvature = rng.uniform(0, 0.3) * speed
     turn = rng.uniform(0, 2 * math.pi)
+    shake = None
+    if max_shake > 0 and rng.random() < 0.5:
+        shake = Shake(amplitude=tuple(rng.uniform(0, max_shake, 2)), frequency=rng.uniform(0.25, 1.0),
+                      phase=tuple(rng.uniform(0, 2 * math.pi, 2)))
     return Trajectory(velocity=(speed * math.cos(angle), speed * math.sin(angle)),
                       acceleration=(curvature * math.cos(turn), curvature * math.sin(turn)),
-                      rotation=rng.normal(0, 0.01), zoom=rng.normal(0, 0.01))
+                      rotation=rng.normal(0, 0.01), zoom=rng.normal(0, 0.01), shake=shake)
 
 
 def sampling_grid(trajectory: Trajectory, times: torch.Tensor, size: int, source_size: int) -> torch.Tensor:
@@ -55,17 +79,19 @@ def sampling_grid(trajectory: Trajectory, times: torch.Tensor, size: int, source
     angle, scale = trajectory.rotation * t, 1 + trajectory.zoom * t
     cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
     (vx, vy), (ax, ay) = trajectory.velocity, trajectory.acceleration
-    source_x = cos * xs - sin * ys + vx * t + ax * t * t / 2
-    source_y = sin * xs + cos * ys + vy * t + ay * t * t / 2
+    shake_x, shake_y = trajectory.shake_offset(t)
+    source_x = cos * xs - sin * ys + vx * t + ax * t * t / 2 + shake_x
+    source_y = sin * xs + cos * ys + vy * t + ay * t * t / 2 + shake_y
     normalise = 2 / source_size  # align_corners=False: pixel centre p ↦ (2p + 1) / size − 1, centred here
     return torch.stack([source_x * normalise, source_y * normalise], dim=-1)
 
 
-def soft_ellipse(size: int, rng: np.random.Generator) -> torch.Tensor:
-    """A (1, size, size) alpha mask: a random ellipse with a 1–2 pixel soft edge, near the centre."""
+def soft_ellipse(size: int, rng: np.random.Generator, spread: float = 1 / 8) -> torch.Tensor:
+    """A (1, size, size) alpha mask: a random ellipse with a 1–2 pixel soft edge, its centre within
+    ±spread·size of the image centre."""
     coords = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
     ys, xs = torch.meshgrid(coords, coords, indexing="ij")
-    cx, cy = rng.uniform(-size / 8, size / 8, 2)
+    cx, cy = rng.uniform(-size * spread, size * spread, 2)
     rx, ry = rng.uniform(size / 10, size / 4, 2)
     theta = rng.uniform(0, math.pi)
     u = ((xs - cx) * math.cos(theta) + (ys - cy) * math.sin(theta)) / rx
@@ -128,16 +154,22 @@ class PhotoSource:
 
 
 def synthetic_window(source: PhotoSource, rng: np.random.Generator, patch: int, window_radius: int,
-                     max_speed: float = 24.0) -> tuple[torch.Tensor, torch.Tensor]:
-    """One training example: blurry window (2r+1, 3, patch, patch) and the exact sharp centre (3, patch, patch)."""
-    margin = math.ceil(max_speed * (window_radius + 1)) + 8  # reflection padding covers rare overshoots
-    source_size = patch + 2 * margin
+                     max_speed: float = 24.0, max_layers: int = 1,
+                     max_shake: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training example: blurry window (2r+1, 3, patch, patch) and the exact sharp centre (3, patch, patch).
+    ``max_layers`` > 1 draws 1..max_layers cut-out layers, each moving on its own, composited back to front;
+    ``max_shake`` (pixels) lets the camera shake (see ``random_trajectory``)."""
+    margin = math.ceil((max_speed + 2 * math.pi * max_shake) * (window_radius + 1)) + 8  # reflection padding
+    source_size = patch + 2 * margin                                                    # covers rare overshoots
     background, foreground = source.crop(rng, source_size), source.crop(rng, source_size)
     alpha = soft_ellipse(source_size, rng) if rng.random() < 0.7 else torch.zeros(1, source_size, source_size)
-    layer = torch.cat([foreground, alpha]).unsqueeze(0)
-    camera, mover = random_trajectory(rng, max_speed), random_trajectory(rng, max_speed)
+    layers = [torch.cat([foreground, alpha]).unsqueeze(0)]
+    camera, movers = random_trajectory(rng, max_speed, max_shake), [random_trajectory(rng, max_speed)]
+    for _ in range(int(rng.integers(1, max_layers + 1)) - 1 if max_layers > 1 else 0):
+        layers.append(torch.cat([source.crop(rng, source_size), soft_ellipse(source_size, rng, 1 / 4)]).unsqueeze(0))
+        movers.append(random_trajectory(rng, max_speed))
     duty = rng.uniform(0.3, 1.0)
-    fastest = max(camera.speed_bound(patch), mover.speed_bound(patch))
+    fastest = max(trajectory.speed_bound(patch) for trajectory in [camera, *movers])
     subframes = int(min(MAX_SUBFRAMES, max(4, math.ceil(duty * fastest * 1.5))))
     times = torch.cat([exposure_times(window_radius, duty, subframes).flatten(), torch.zeros(1)])
 
@@ -146,10 +178,11 @@ def synthetic_window(source: PhotoSource, rng: np.random.Generator, patch: int, 
         return F.grid_sample(image.expand(len(times), -1, -1, -1), grid, mode="bilinear",
                              padding_mode="reflection", align_corners=False)
 
-    back = render(camera, background.unsqueeze(0))
-    front = render(mover, layer)
-    weight = front[:, 3:]
-    frames = back * (1 - weight) + front[:, :3] * weight
+    frames = render(camera, background.unsqueeze(0))
+    for mover, layer in zip(movers, layers, strict=True):
+        front = render(mover, layer)
+        weight = front[:, 3:]
+        frames = frames * (1 - weight) + front[:, :3] * weight
     sharp = frames[-1]
     blurry = frames[:-1].view(2 * window_radius + 1, subframes, 3, patch, patch).mean(1)
     degradation = random_degradation(rng)
