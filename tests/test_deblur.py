@@ -4,6 +4,7 @@ blurry frames."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -141,3 +142,33 @@ def test_each_frame_is_encoded_once_with_the_default_cache_at_1080p(bikes_small:
     for n in range(clip.num_frames):
         restored.get_frame(n)
     assert cache.computed == clip.num_frames
+
+
+@pytest.mark.parametrize("window", [0, 1])
+def test_a_centre_missing_the_cache_runs_its_full_resolution_stage_once(bikes_small: vs.VideoNode, window: int,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames requested backwards: each centre's window reaches ahead only to frames already encoded, so
+    every centre but the first hits the cache (window=1), or every centre misses it (window=0). A miss
+    encodes (one full-resolution stage, one conversion to a tensor) and the centre reuses both; a hit
+    converts and runs the full stage once more. Before, a missing centre converted and ran it twice."""
+    from vs_slowdeblur.engine import deblur as engine_module
+    from vs_slowdeblur.models.deblurnet import WindowDeblurNet
+
+    counts = {"full stage": 0, "to tensor": 0}
+
+    def counted(name: str, function: Callable) -> Callable:
+        def wrapper(*args: object) -> object:
+            counts[name] += 1
+            return function(*args)
+        return wrapper
+
+    monkeypatch.setattr(WindowDeblurNet, "encode", counted("full stage", WindowDeblurNet.encode))
+    monkeypatch.setattr(WindowDeblurNet, "encode_full", counted("full stage", WindowDeblurNet.encode_full))
+    monkeypatch.setattr(engine_module, "frame_to_tensor", counted("to tensor", engine_module.frame_to_tensor))
+    clip = bikes_small[:5]
+    restored = vs_slowdeblur.deblur(clip, window=window)
+    for n in reversed(range(clip.num_frames)):
+        restored.get_frame(n)
+    encodings = clip.num_frames  # each source frame encoded once (the default cache holds them all)
+    centres_hitting = 0 if window == 0 else clip.num_frames - 1
+    assert counts == {"full stage": encodings + centres_hitting, "to tensor": encodings + centres_hitting}

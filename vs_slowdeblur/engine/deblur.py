@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 import vapoursynth as vs
@@ -54,23 +55,30 @@ class DeblurEngine:
         """
         middle = len(frames) // 2
         with inference_context(self.device, self.threads, self.precision):
-            encoded = {index: self._encoded(index, frame) for index, frame in zip(indices, frames, strict=True)}
             pixels = self._pixels(frames[middle])
+            full = None
+
+            def encode_centre() -> EncodedFrame:  # on a cache miss the centre's full stage is kept, not rerun
+                nonlocal full
+                full, half, quarter = self.model.encode(pixels)
+                return EncodedFrame(half, quarter)
+
+            encoded = {indices[middle]: self.cache.get(indices[middle], encode_centre)}
+            for index, frame in zip(indices, frames, strict=True):
+                if index not in encoded:
+                    encoded[index] = self.cache.get(index, partial(self._encode, frame))
             centre = encoded[indices[middle]]
+            full = self.model.encode_full(pixels) if full is None else full
             neighbours = [(encoded[i].half, encoded[i].quarter) for k, i in enumerate(indices) if k != middle]
-            restored = self.model.restore(pixels, (self.model.encode_full(pixels), centre.half, centre.quarter),
-                                          neighbours)
+            restored = self.model.restore(pixels, (full, centre.half, centre.quarter), neighbours)
             tensor_to_frame(crop(clamp_to_range(restored, pixels), out.height, out.width), out)
 
     def _pixels(self, frame: vs.VideoFrame) -> torch.Tensor:
         return pad_to_multiple(frame_to_tensor(frame, self.device), self.spec.input_multiple, "replicate")
 
-    def _encoded(self, index: int, frame: vs.VideoFrame) -> EncodedFrame:
-        def encode() -> EncodedFrame:
-            _, half, quarter = self.model.encode(self._pixels(frame))
-            return EncodedFrame(half, quarter)
-
-        return self.cache.get(index, encode)
+    def _encode(self, frame: vs.VideoFrame) -> EncodedFrame:
+        _, half, quarter = self.model.encode(self._pixels(frame))
+        return EncodedFrame(half, quarter)
 
 
 def clamp_to_range(restored: torch.Tensor, blurry: torch.Tensor) -> torch.Tensor:
