@@ -96,7 +96,8 @@ def synth_blur(
     keep_every·i (duty = exposure / frame interval of the output, 0–1). ``keep_every=1`` blurs within one
     frame interval at the same rate. Frame i carries the props of source frame keep_every·i (durations scaled
     by keep_every). ``preset``/``overrides`` go to the ``interpolate`` that makes sub-frames; with
-    ``subframes=1`` none runs, and they are refused.
+    ``subframes=1`` none runs, and they are refused. None runs either when duty·keep_every·subframes ≤ 1
+    (the exposure lies within one sub-frame: the output frames are source frames).
     Scene cuts are not special-cased: take training windows from within one shot.
 
     Example (.vpy): ``blurry = vs_slowdeblur.synth_blur(sharp, keep_every=4, duty=0.75)``
@@ -110,8 +111,10 @@ def synth_blur(
     _check_subframe_options(subframes, preset, overrides)
 
     working = to_working(clip)
-    dense = _subframe_clip(working, subframes, preset, overrides)
     weights = exposure_weights(duty, keep_every, subframes)
+    if list(weights) == [0]:  # the exposure lies within one sub-frame: only source frames are averaged
+        subframes = 1
+    dense = _subframe_clip(working, subframes, preset, overrides)
     cycle = keep_every * subframes
     length = math.ceil(clip.num_frames / keep_every)
     taps = [_every(shifted(dense, j), cycle)[:length] for j in weights]
