@@ -127,14 +127,17 @@ def test_unchanged_pixels_keep_values_beyond_the_nominal_range(carphone: vs.Vide
 
 
 @pytest.mark.parametrize("window", [1, 2])
-def test_each_frame_is_encoded_once_with_the_default_cache_at_1080p(bikes_small: vs.VideoNode, window: int) -> None:
+@pytest.mark.parametrize("frame_pixels", [1920 * 1080, 3840 * 2160], ids=["1080p", "4K"])
+def test_each_frame_is_encoded_once_with_the_default_cache(bikes_small: vs.VideoNode, window: int,
+                                                           frame_pixels: int) -> None:
     """A sequential render encodes every source frame once when the cache is as large, relative to the frame,
-    as the default cache_bytes (512 MiB) is to a 1080p frame: the cache then holds a whole window."""
+    as the default cache_bytes (512 MiB) is to a 1080p frame (it holds a window) or to a 4K frame (less than
+    one encoding: the cache grows to a window plus a frame per thread)."""
     from vs_slowdeblur.engine.pair_cache import live_caches
     from vs_slowdeblur.options import Options
 
     padded_pixels = 192 * 84  # bikes_small is 192x82, padded to a multiple of 4
-    cache_bytes = Options.cache_bytes * padded_pixels // (1920 * 1080)
+    cache_bytes = Options.cache_bytes * padded_pixels // frame_pixels
     clip = bikes_small[:8]
     before = set(map(id, live_caches()))
     restored = vs_slowdeblur.deblur(clip, window=window, cache_bytes=cache_bytes)

@@ -28,7 +28,7 @@ class Options:
     timing: str = "one-pass"  # "one-pass": re-time one flow per pair; "exact": recursive bisection
     model_scale: float = 1.0  # flow estimated at this fraction of the frame size (0.5 for 4K)
     scene_threshold: float = DEFAULT_THRESHOLD  # cut detector threshold, mean abs difference (0–1)
-    cache_bytes: int = 512 * 2**20  # bytes of per-pair motion kept for in-between frames
+    cache_bytes: int = 512 * 2**20  # bytes of per-pair motion (interpolation) / frame encodings (deblur) kept
     threads: int = 1  # torch CPU threads per VapourSynth callback
     device: str | list[str] | None = None  # "cpu", "cuda", "cuda:N" or a list of them; None = CUDA if available
     precision: str = "fp32"  # "fp32", "fp16" or "bf16" (CUDA only; the CPU always uses fp32)

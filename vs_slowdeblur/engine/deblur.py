@@ -46,6 +46,7 @@ class DeblurEngine:
         self.precision = options.precision
         self.model: WindowDeblurNet = shared_model(options.deblur_model, device)
         self.cache: PairCache[EncodedFrame] = PairCache(options.cache_bytes)
+        self.least_entries = 2 * options.window + 1 + vs.core.num_threads  # see _kept
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame) -> None:
         """Write the sharp version of the window's centre frame into ``out``.
@@ -61,12 +62,13 @@ class DeblurEngine:
             def encode_centre() -> EncodedFrame:  # on a cache miss the centre's full stage is kept, not rerun
                 nonlocal full
                 full, half, quarter = self.model.encode(pixels)
-                return EncodedFrame(half, quarter)
+                return self._kept(EncodedFrame(half, quarter))
 
-            encoded = {indices[middle]: self.cache.get(indices[middle], encode_centre)}
-            for index, frame in zip(indices, frames, strict=True):
+            encoded: dict[int, EncodedFrame] = {}
+            for index, frame in zip(indices, frames, strict=True):  # in window order, which LRU eviction suits
                 if index not in encoded:
-                    encoded[index] = self.cache.get(index, partial(self._encode, frame))
+                    compute = encode_centre if index == indices[middle] else partial(self._encode, frame)
+                    encoded[index] = self.cache.get(index, compute)
             centre = encoded[indices[middle]]
             full = self.model.encode_full(pixels) if full is None else full
             neighbours = [(encoded[i].half, encoded[i].quarter) for k, i in enumerate(indices) if k != middle]
@@ -78,7 +80,14 @@ class DeblurEngine:
 
     def _encode(self, frame: vs.VideoFrame) -> EncodedFrame:
         _, half, quarter = self.model.encode(self._pixels(frame))
-        return EncodedFrame(half, quarter)
+        return self._kept(EncodedFrame(half, quarter))
+
+    def _kept(self, encoded: EncodedFrame) -> EncodedFrame:
+        """Raise the cache's bound, if need be, to one window plus one frame per VapourSynth thread (before
+        the cache stores ``encoded``). A smaller cache saves no memory, as concurrent windows hold those
+        encodings anyway, and it re-encodes frames for every window (4K with the 512 MiB default)."""
+        self.cache.max_bytes = max(self.cache.max_bytes, encoded.nbytes * self.least_entries)
+        return encoded
 
 
 def clamp_to_range(restored: torch.Tensor, blurry: torch.Tensor) -> torch.Tensor:
