@@ -11,7 +11,7 @@ import torch
 from vs_slowdeblur.models.registry import builtin_weights_path
 from vs_slowdeblur.train.deblur import TrainConfig, change_length, learning_rate, recorded_lengths
 from vs_slowdeblur.train.evaluate import load_weights
-from vs_slowdeblur.train.synthetic import Trajectory, exposure_times, sampling_grid
+from vs_slowdeblur.train.synthetic import Shake, Trajectory, exposure_times, random_trajectory, sampling_grid
 
 
 def test_exposure_times_are_centred_on_each_frame() -> None:
@@ -31,6 +31,26 @@ def test_a_still_trajectory_samples_the_centre_and_motion_moves_it() -> None:
     grid = sampling_grid(moving, torch.tensor([1.0]), 32, 64)
     view = torch.nn.functional.grid_sample(image, grid, align_corners=False)
     np.testing.assert_allclose(view[0, 0].numpy(), image[0, 0, 16:48, 19:51].numpy(), atol=1e-5)
+
+
+def test_a_shaking_trajectory_moves_by_the_sine_of_its_phase() -> None:
+    image = torch.arange(64 * 64, dtype=torch.float32).view(1, 1, 64, 64) / 4096
+    shaking = Trajectory((0.0, 0.0), (0.0, 0.0), 0.0, 0.0, Shake((3.0, 0.0), 0.25, (0.0, 0.0)))
+    grid = sampling_grid(shaking, torch.tensor([0.0, 1.0, 2.0]), 32, 64)  # sin(0), sin(π/2), sin(π)
+    view = torch.nn.functional.grid_sample(image.expand(3, -1, -1, -1), grid, align_corners=False)
+    for k, shift in enumerate((0, 3, 0)):
+        np.testing.assert_allclose(view[k, 0].numpy(), image[0, 0, 16:48, 16 + shift:48 + shift].numpy(), atol=1e-5)
+
+
+def test_the_speed_bound_covers_every_pixel_of_random_shaking_trajectories() -> None:
+    """Sub-frame counts are chosen from ``speed_bound``: no pixel of the patch may move faster."""
+    rng = np.random.default_rng(3)
+    times = torch.linspace(-2, 2, 801)
+    for _ in range(40):
+        trajectory = random_trajectory(rng, 24.0, max_shake=3.0)
+        grid = sampling_grid(trajectory, times, 48, 2)  # source_size 2: grid units are pixels
+        speed = (grid[1:] - grid[:-1]).norm(dim=-1).amax() / float(times[1] - times[0])
+        assert float(speed) <= trajectory.speed_bound(48) * 1.001, trajectory
 
 
 def test_learning_rate_warms_up_then_decays_to_the_floor() -> None:
