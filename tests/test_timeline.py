@@ -3,6 +3,7 @@ from fractions import Fraction
 import pytest
 import vapoursynth as vs
 
+from vs_slowdeblur.engine import timeline as timeline_module
 from vs_slowdeblur.engine.timeline import Timeline
 
 
@@ -41,9 +42,14 @@ def _numbered(length: int) -> vs.VideoNode:
 
 
 @pytest.mark.parametrize("factor", [Fraction(2), Fraction(3), Fraction(5, 2), Fraction(7, 3), Fraction(6, 5),
-                                    Fraction(2400, 1001)])
+                                    Fraction(2400, 1001), Fraction(100101, 50000), Fraction(233333, 100000)])
 @pytest.mark.parametrize("length", [1, 2, 7])
-def test_remap_shows_the_source_frame_of_each_output_frame(factor: Fraction, length: int) -> None:
+@pytest.mark.parametrize("max_cycle_outputs", [timeline_module.MAX_CYCLE_OUTPUTS, 1], ids=["as shipped", "one by one"])
+def test_remap_shows_the_source_frame_of_each_output_frame(factor: Fraction, length: int, max_cycle_outputs: int,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of remapping (one SelectEvery, or frames picked one by one for ratios with a long cycle such
+    as 100101/50000: 60 fps from a 1000000/33367 fps clip) show the same source frames."""
+    monkeypatch.setattr(timeline_module, "MAX_CYCLE_OUTPUTS", max_cycle_outputs)
     timeline = Timeline(factor, length)
     remapped = timeline.remap(_numbered(length))
     assert remapped.num_frames == timeline.output_length

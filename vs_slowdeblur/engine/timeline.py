@@ -8,6 +8,8 @@ from fractions import Fraction
 
 import vapoursynth as vs
 
+MAX_CYCLE_OUTPUTS = 4096  # longest SelectEvery offsets list remap builds (about 10 ms to set up)
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -40,11 +42,16 @@ class Timeline:
         """A clip whose frame m is ``clip``'s frame i(m): frame-number arithmetic only, no pixels touched.
 
         With factor k/d, each cycle of d source frames gives k output frames, frame j of the cycle showing
-        source frame ⌊j·d/k⌋ of it (one ``SelectEvery``, so no intermediate clip is k times as long).
+        source frame ⌊j·d/k⌋ of it (one ``SelectEvery``, so no intermediate clip is k times as long). Its
+        offsets list has k entries and its set-up time grows with k², so beyond ``MAX_CYCLE_OUTPUTS`` (odd
+        ratios such as 100101/50000, from 60 fps out of a 1000000/33367 fps clip) frames are picked one by one.
         """
         cycle, outputs = self.factor.denominator, self.factor.numerator
         if cycle == 1:  # SelectEvery needs a cycle of 2 or more: take two source frames per cycle
             cycle, outputs = 2, 2 * outputs
+        if outputs > MAX_CYCLE_OUTPUTS:
+            frame_count = clip.std.BlankClip(length=self.output_length, keep=True)
+            return frame_count.std.FrameEval(lambda n: clip[self.source_position(n)[0]])
         offsets = [j * cycle // outputs for j in range(outputs)]
         return clip.std.SelectEvery(cycle, offsets, modify_duration=False)[: self.output_length]
 
