@@ -53,10 +53,10 @@ class NodesByColour:
     """Nodes built once per colour description key and shared by every worker thread."""
 
     def __init__(self) -> None:
-        self._nodes: dict[tuple[int, int], vs.VideoNode] = {}
+        self._nodes: dict[tuple[int, ...], vs.VideoNode] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, int], build: Callable[[], vs.VideoNode]) -> vs.VideoNode:
+    def get(self, key: tuple[int, ...], build: Callable[[], vs.VideoNode]) -> vs.VideoNode:
         with self._lock:
             node = self._nodes.get(key)
             if node is None:
@@ -79,9 +79,13 @@ class FormatRestorer:
             matrix = default_matrix(self.working.height)
         return matrix, int(props.get("_Range", vs.RANGE_LIMITED))
 
-    def key_of(self, props: vs.FrameProps) -> tuple[int, int]:
-        """The colour description that decides the conversion: (matrix, range) for YUV, else (0, 0)."""
-        return self.colour_of(props) if self.source_format.color_family == vs.YUV else (0, 0)
+    def key_of(self, props: vs.FrameProps) -> tuple[int, int, int]:
+        """The colour description that decides the conversion: (matrix, range, chroma location) for YUV, else
+        (0, 0, 0). The chroma location (resize's default, left, when unstated) places subsampled chroma as
+        ``to_working`` read it, which the frame's own ``_ChromaLocation`` decided."""
+        if self.source_format.color_family != vs.YUV:
+            return 0, 0, 0
+        return *self.colour_of(props), int(props.get("_ChromaLocation", vs.CHROMA_LEFT))
 
     def restore(self, props: vs.FrameProps) -> vs.VideoNode:
         """The working clip in the source format, with the colour description of source frame ``props``."""
@@ -90,7 +94,7 @@ class FormatRestorer:
         key = self.key_of(props)
         if self.source_format.color_family == vs.YUV:
             return self._nodes.get(key, lambda: self.working.resize.Bicubic(
-                format=self.source_format.id, matrix=key[0], range=key[1]))
+                format=self.source_format.id, matrix=key[0], range=key[1], chromaloc=key[2]))
         return self._nodes.get(key, lambda: self.working.resize.Bicubic(format=self.source_format.id))
 
 
