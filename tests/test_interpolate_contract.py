@@ -98,12 +98,15 @@ def test_target_rates_are_exact(bikes_rgb: vs.VideoNode, source_fps: Fraction, f
     assert out.num_frames == math.ceil(2 * Fraction(str(fps)) / source_fps)
 
 
-def test_numpy_numbers_are_factors(bikes_rgb: vs.VideoNode) -> None:
-    """A factor computed with NumPy (``np.int64``, ``np.float64``) works like the Python number."""
+def test_numpy_numbers_are_factors_and_rates(bikes_rgb: vs.VideoNode) -> None:
+    """A factor or rate computed with NumPy (any integer or float type) works like the Python number; a
+    float32 is read as the decimal it shows (59.94, not 59.939998626708984)."""
     clip = bikes_rgb[:3]
-    for value, frames in ((np.int64(2), 6), (np.float64(2.5), 8)):
+    for value, frames in ((np.int64(2), 6), (np.float64(2.5), 8), (np.float32(2.5), 8), (np.float16(2.0), 6)):
         out = vs_slowdeblur.interpolate(clip, value)
         assert out.num_frames == frames and out.fps == clip.fps * Fraction(float(value))
+    assert vs_slowdeblur.interpolate(clip, fps=np.float32(37.5)).fps == Fraction(75, 2)
+    assert vs_slowdeblur.synth_blur(clip, 1, duty=np.float32(0.5), subframes=1).num_frames == 3
 
 
 def test_frame_props_are_retimed(bikes_rgb: vs.VideoNode) -> None:

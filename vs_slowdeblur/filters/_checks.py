@@ -81,7 +81,7 @@ def check_integer(operator: str, name: str, value: Any, low: int, high: int) -> 
 def check_number(operator: str, name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> float:
     """A finite number in [low, high] (or (low, high] with ``low_open``)."""
     bracket = "(" if low_open else "["
-    valid = (not isinstance(value, bool) and isinstance(value, (int, float, Fraction)) and math.isfinite(value)
+    valid = (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
              and (low < value if low_open else low <= value) and value <= high)
     if not valid:
         raise operator_error(operator, f"{name} must be a number in {bracket}{low}, {high}], got {value!r}")
@@ -89,15 +89,17 @@ def check_number(operator: str, name: str, value: Any, low: float, high: float, 
 
 
 def _as_fraction(operator: str, name: str, value: Any) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Rational, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise operator_error(operator, f"{name} must be a number or a Fraction, got {value!r}")
     if isinstance(value, numbers.Integral):  # also NumPy's integers
-        value = int(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise operator_error(operator, f"{name} must be finite, got {value!r}")
-        return Fraction(str(float(value)))  # the decimal as typed (143.8 → 719/5), not its binary value
-    return Fraction(value)
+        return Fraction(int(value))
+    if isinstance(value, numbers.Rational):
+        return Fraction(value)
+    if not math.isfinite(value):
+        raise operator_error(operator, f"{name} must be finite, got {value!r}")
+    # The shortest decimal that reads back as the value, i.e. as typed (143.8 → 719/5, NumPy's
+    # float32(59.94) → 2997/50), not its binary value.
+    return Fraction(str(value))
 
 
 def _ntsc_rate(fps: Fraction) -> Fraction | None:
