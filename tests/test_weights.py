@@ -95,6 +95,28 @@ def test_damaged_package_weights_say_reinstall_or_retrain(tmp_path: Path, monkey
     assert "do not fit" not in message and "vs_slowdeblur fetch" not in message
 
 
+def test_members_of_one_wheel_share_one_download(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the three sample clips do (``fetch samples``, ``make demo``); verified copies are not fetched again."""
+    import hashlib
+    import zipfile
+
+    downloads = []
+
+    def download(requirement: str, into: Path) -> Path:
+        downloads.append(requirement)
+        wheel = into / "fake-1.0-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as archive:
+            for name in ("a", "b", "c"):
+                archive.writestr(f"data/{name}.bin", name.encode())
+        return wheel
+    monkeypatch.setattr(wheelfetch, "_download_wheel", download)
+    wanted = [(WheelMember("fake==1.0", f"data/{name}.bin", hashlib.sha256(name.encode()).hexdigest()),
+               tmp_path / "cache" / f"{name}.bin") for name in ("a", "b", "c")]
+    assert [path.read_bytes() for path in wheelfetch.fetch_members(wanted)] == [b"a", b"b", b"c"]
+    wheelfetch.fetch_members(wanted)
+    assert downloads == ["fake==1.0"]
+
+
 @pytest.mark.usefixtures("fake_pip")
 def test_fetch_with_wrong_hash_leaves_nothing(tmp_path: Path) -> None:
     source = WheelMember("fake==1.0", "inner/file.bin", "0" * 64)

