@@ -183,7 +183,8 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
     step, history, seconds = 0, [], 0.0
     if checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=True)
-        if {**state["config"], "steps": config.steps} != asdict(config):  # only the length may change
+        # Only the length may change; keys added to TrainConfig since the checkpoint take their defaults.
+        if {**asdict(TrainConfig()), **state["config"], "steps": config.steps} != asdict(config):
             raise SystemExit(f"{checkpoint_path} was made with another configuration; use another --workdir")
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
