@@ -239,15 +239,31 @@ def test_metrics_failure_names_the_operator_and_frame(shot: vs.VideoNode, monkey
         clip.get_frame(2)
 
 
-def test_model_failure_inside_synth_blur_names_an_operator_and_frame(shot: vs.VideoNode,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("name", "expected"), [
+    ("synth_blur", r"\(synth_blur\) interpolated sub-frame \d+: MemoryError"),
+    ("slowmo", r"\(slowmo\) frame 1: MemoryError"),
+])
+def test_model_failure_inside_a_composite_operator_names_it(shot: vs.VideoNode, monkeypatch: pytest.MonkeyPatch,
+                                                            name: str, expected: str) -> None:
+    """A failure in the interpolation that synth_blur and slowmo build is their error, not interpolate's."""
     def out_of_memory(self: RifeInterpolator, frame0: Any, frame1: Any) -> Any:
         raise MemoryError("simulated")
 
     monkeypatch.setattr(RifeInterpolator, "estimate", out_of_memory)
-    clip = OPERATORS["synth_blur"](shot)
-    with pytest.raises(vs.Error, match=r"\((interpolate|synth_blur)\) frame \d+: MemoryError"):
-        clip.get_frame(1)
+    with pytest.raises(vs.Error, match=expected):
+        OPERATORS[name](shot).get_frame(1)
+
+
+def test_deblur_failure_inside_slowmo_names_slowmo_and_the_source_frame(shot: vs.VideoNode,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from vs_slowdeblur.engine.deblur import DeblurEngine
+
+    def out_of_memory(self: DeblurEngine, indices: Any, frames: Any, out: Any) -> None:
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(DeblurEngine, "restore", out_of_memory)
+    with pytest.raises(vs.Error, match=r"\(slowmo\) source frame [0-3]: MemoryError"):
+        OPERATORS["slowmo"](shot).get_frame(2)  # source frame 1, or a neighbour its window or motion needs
 
 
 # Fetch faults: nothing half-written may be left in the cache, and the next fetch must work.

@@ -62,18 +62,19 @@ def test_keep_every_one_blurs_at_the_same_rate(bikes_small: vs.VideoNode) -> Non
 
 @pytest.mark.parametrize("kwargs", [{"keep_every": 1, "subframes": 1}, {"keep_every": 4, "duty": 0.25, "subframes": 1},
                                     {"keep_every": 2, "duty": 0.1}, {"keep_every": 1, "duty": 0.2}])
-def test_an_exposure_of_one_subframe_is_the_source_frame(bikes_rgb: vs.VideoNode, kwargs: dict) -> None:
+def test_an_exposure_of_one_subframe_is_the_source_frame(bikes_small: vs.VideoNode, kwargs: dict) -> None:
     """duty·keep_every·subframes ≤ 1: a single sub-frame (the source frame itself) makes up the exposure, and
-    no interpolation is set up for sub-frames that get no weight."""
+    no interpolation is set up for sub-frames that get no weight. In YUV too, the frames come back untouched."""
     from vs_slowdeblur.engine.pair_cache import live_caches
 
-    clip = bikes_rgb[:5]
+    clip = bikes_small[:5]
     before = set(map(id, live_caches()))
     blurry = vs_slowdeblur.synth_blur(clip, **kwargs)
     assert [c for c in live_caches() if id(c) not in before] == []
     keep_every = kwargs["keep_every"]
     for i in range(blurry.num_frames):
-        assert np.array_equal(planes(blurry.get_frame(i)), planes(clip.get_frame(keep_every * i))), i
+        out, source = blurry.get_frame(i), clip.get_frame(keep_every * i)
+        assert all(np.array_equal(np.asarray(out[p]), np.asarray(source[p])) for p in range(3)), i
 
 
 @pytest.mark.parametrize("subframes", [1, 4])

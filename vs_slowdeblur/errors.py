@@ -14,6 +14,7 @@ def operator_error(operator: str, message: str) -> vs.Error:
     return vs.Error(f"({operator}) {message}")
 
 
-def frame_error(operator: str, n: int, exc: Exception) -> vs.Error:
-    """The operator's error for an exception raised while computing output frame ``n`` in a callback."""
-    return operator_error(operator, f"frame {n}: {type(exc).__name__}: {exc}")
+def frame_error(operator: str, n: int, exc: Exception, what: str = "frame") -> vs.Error:
+    """The operator's error for an exception raised while computing output frame ``n`` in a callback
+    (``what``: how the message names it, e.g. "source frame" for a keyframe slowmo deblurs first)."""
+    return operator_error(operator, f"{what} {n}: {type(exc).__name__}: {exc}")

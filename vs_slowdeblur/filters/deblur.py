@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -61,15 +62,18 @@ def deblur(
     return build_deblur(clip, engine, options, scene_change)
 
 
-def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, scene_change: bool) -> vs.VideoNode:
-    """The VapourSynth graph: frame n's window of shifted clips and cut detections → the restored frame."""
+def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, scene_change: bool,
+                 operator: str = OPERATOR, what: str = "frame") -> vs.VideoNode:
+    """The VapourSynth graph: frame n's window of shifted clips and cut detections → the restored frame. A
+    failing frame is reported as ``operator``'s error about its ``what`` n."""
     working = to_working(clip)
     radius = options.window
     taps = [shifted(working, k) for k in range(-radius, radius + 1)]
     differences = scene.pair_difference(working)
     cut_taps = [shifted(differences, k) for k in range(-radius, radius)]  # pair (n+k, n+k+1)
     restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames,
-                      scene_change=scene_change, threshold=options.scene_threshold)
+                      scene_change=scene_change, threshold=options.scene_threshold,
+                      failure=partial(frame_error, operator, what=what))
     restored = parallel_modify_frame(taps[radius], taps + cut_taps, restore)
     if restored.format.id == clip.format.id:
         return restored
@@ -79,7 +83,8 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, sce
 
 
 def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius: int, num_frames: int,
-                   scene_change: bool, threshold: float) -> vs.VideoFrame:
+                   scene_change: bool, threshold: float,
+                   failure: Callable[[int, Exception], vs.Error]) -> vs.VideoFrame:
     f = f if isinstance(f, list) else [f]  # ModifyFrame passes a lone frame when window=0 (one clip)
     taps, cut_taps = f[:2 * radius + 1], f[2 * radius + 1:]
 
@@ -92,6 +97,6 @@ def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius:
     try:
         engine.restore(indices, [taps[i - n + radius] for i in indices], out)
     except Exception as exc:
-        raise frame_error(OPERATOR, n, exc) from exc
+        raise failure(n, exc) from exc
     out.props[WINDOW_PROP] = indices
     return out

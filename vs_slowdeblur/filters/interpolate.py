@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import vapoursynth as vs
@@ -60,12 +62,13 @@ def interpolate(
 
 
 def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: InterpolationEngine, options: Options,
-                        scene_change: bool) -> vs.VideoNode:
-    """The VapourSynth graph: source frames pass through, in-betweens come from ``engine``."""
+                        scene_change: bool, operator: str = OPERATOR, what: str = "frame") -> vs.VideoNode:
+    """The VapourSynth graph: source frames pass through, in-betweens come from ``engine``. A failing
+    in-between is reported as ``operator``'s error about its ``what`` n (its output frame number)."""
     working = to_working(clip)
     next_working = scene.next_frames(working)
     left, right = timeline.remap(working), timeline.remap(next_working)
-    synthesized = _synthesized_clip(left, right, timeline, engine)
+    synthesized = _synthesized_clip(left, right, timeline, engine, partial(frame_error, operator, what=what))
     restorer = FormatRestorer(synthesized, clip.format)
 
     source = timeline.remap(clip)
@@ -106,8 +109,8 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
     return chosen.std.ModifyFrame([chosen, source, *lefts, *rights], retime)
 
 
-def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timeline,
-                      engine: InterpolationEngine) -> vs.VideoNode:
+def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timeline, engine: InterpolationEngine,
+                      failure: Callable[[int, Exception], vs.Error]) -> vs.VideoNode:
     """Working-format clip whose frame m is the in-between at output position m (computed on request)."""
 
     def render(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
@@ -117,7 +120,7 @@ def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timelin
             engine.render(index, t, f[0], f[1], out)
             out.props[SYNTHESIZED_PROP] = 1
         except Exception as exc:
-            raise frame_error(OPERATOR, n, exc) from exc
+            raise failure(n, exc) from exc
         return out
 
     return parallel_modify_frame(left, [left, right], render)

@@ -57,5 +57,6 @@ def slowmo(
     interpolation = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
     if options.deblur:
         restoration = make_engine(OPERATOR, options.deblur_model, lambda: DeblurEngine(options, torch_device))
-        clip = build_deblur(clip, restoration, options, scene_change)
-    return build_interpolation(clip, Timeline(ratio, clip.num_frames), interpolation, options, scene_change)
+        clip = build_deblur(clip, restoration, options, scene_change, OPERATOR, what="source frame")
+    return build_interpolation(clip, Timeline(ratio, clip.num_frames), interpolation, options, scene_change,
+                               OPERATOR)

@@ -10,6 +10,7 @@ for a piecewise-constant signal: the sub-frame at offset j (in sub-frame units) 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from functools import partial
 from typing import Any
 
@@ -17,12 +18,14 @@ import numpy as np
 import vapoursynth as vs
 
 from ..engine.color import FormatRestorer, to_working
-from ..engine.timeline import shifted
+from ..engine.interpolation import InterpolationEngine
+from ..engine.timeline import Timeline, shifted
 from ..errors import frame_error, operator_error
 from ..options import DEBLUR_KEYS, resolve_options
 from ._checks import check_clip, check_integer, check_number, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
-from .interpolate import interpolate
+from ._setup import make_engine, resolve
+from .interpolate import build_interpolation
 
 OPERATOR = "synth_blur"
 
@@ -74,13 +77,15 @@ def _check_subframe_options(subframes: int, preset: str | None, overrides: dict[
 
 def _subframe_clip(working: vs.VideoNode, subframes: int, preset: str | None,
                    overrides: dict[str, Any]) -> vs.VideoNode:
-    """``subframes`` frames per source interval; ``interpolate``'s errors (device, weights) blame synth_blur."""
+    """``subframes`` frames per source interval (options checked by ``_check_subframe_options``); errors, also
+    a failing sub-frame's while rendering, are synth_blur's."""
     if subframes == 1:
         return working
-    try:
-        return interpolate(working, subframes, preset=preset, **overrides)
-    except vs.Error as exc:
-        raise operator_error(OPERATOR, str(exc).removeprefix("(interpolate) ")) from None
+    scene_change = overrides.get("scene_change", True)
+    options, device = resolve(OPERATOR, preset, {k: v for k, v in overrides.items() if k != "scene_change"})
+    engine = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, device))
+    return build_interpolation(working, Timeline(Fraction(subframes), working.num_frames), engine, options,
+                               scene_change, OPERATOR, what="interpolated sub-frame")
 
 
 def synth_blur(
@@ -96,8 +101,8 @@ def synth_blur(
     keep_every·i (duty = exposure / frame interval of the output, 0–1). ``keep_every=1`` blurs within one
     frame interval at the same rate. Frame i carries the props of source frame keep_every·i (durations scaled
     by keep_every). ``preset``/``overrides`` go to the ``interpolate`` that makes sub-frames; with
-    ``subframes=1`` none runs, and they are refused. None runs either when duty·keep_every·subframes ≤ 1
-    (the exposure lies within one sub-frame: the output frames are source frames).
+    ``subframes=1`` none runs, and they are refused. When duty·keep_every·subframes ≤ 1 the exposure lies
+    within one sub-frame, and the output is source frames keep_every·i, untouched.
     Scene cuts are not special-cased: take training windows from within one shot.
 
     Example (.vpy): ``blurry = vs_slowdeblur.synth_blur(sharp, keep_every=4, duty=0.75)``
@@ -110,16 +115,16 @@ def synth_blur(
         raise operator_error(OPERATOR, "clip is VFR (fps 0); synth_blur needs a constant frame rate (AssumeFPS)")
     _check_subframe_options(subframes, preset, overrides)
 
-    working = to_working(clip)
     weights = exposure_weights(duty, keep_every, subframes)
-    if list(weights) == [0]:  # the exposure lies within one sub-frame: only source frames are averaged
-        subframes = 1
+    source = _every(clip, keep_every)  # frame i: the source frame at the exposure's centre
+    if list(weights) == [0]:  # the exposure lies within one sub-frame: that is the source frame itself
+        return source
+    working = to_working(clip)
     dense = _subframe_clip(working, subframes, preset, overrides)
     cycle = keep_every * subframes
     length = math.ceil(clip.num_frames / keep_every)
     taps = [_every(shifted(dense, j), cycle)[:length] for j in weights]
     blurred = parallel_modify_frame(taps[0], taps, partial(_weighted_mean, weights=list(weights.values())))
-    source = _every(clip, keep_every)  # frame i: the source frame at the exposure's centre
     if blurred.format.id != clip.format.id:
         restorer = FormatRestorer(blurred, clip.format)
         blurred = source.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[source],
