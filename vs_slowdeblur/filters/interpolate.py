@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from fractions import Fraction
 from functools import partial
@@ -34,7 +35,7 @@ def interpolate(
     model: str = "rife-hdv3",
     scene_change: bool = True,
     device: str | None = None,
-    preset: str | None = None,
+    preset: str | os.PathLike[str] | None = None,
     **overrides: Any,
 ) -> vs.VideoNode:
     """Raise the frame rate by ``factor`` (any rational > 1) or to ``fps``, synthesising in-between frames.

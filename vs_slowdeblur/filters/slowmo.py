@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from typing import Any
 
@@ -24,7 +25,7 @@ def slowmo(
     factor: int | float | Fraction = 2,
     *,
     fps: Fraction | float | None = None,
-    preset: str | None = "balanced",
+    preset: str | os.PathLike[str] | None = "balanced",
     deblur: bool | None = None,
     window: int | None = None,
     scene_change: bool = True,

@@ -10,6 +10,7 @@ for a piecewise-constant signal: the sub-frame at offset j (in sub-frame units) 
 from __future__ import annotations
 
 import math
+import os
 from fractions import Fraction
 from functools import partial
 from typing import Any
@@ -56,7 +57,7 @@ def _weighted_mean(n: int, f: list[vs.VideoFrame], weights: list[float]) -> vs.V
     return out
 
 
-def _check_subframe_options(subframes: int, preset: str | None, overrides: dict[str, Any]) -> None:
+def _check_subframe_options(subframes: int, preset: str | os.PathLike[str] | None, overrides: dict[str, Any]) -> None:
     """Validate what goes to ``interpolate`` up front, so that errors blame ``synth_blur``, and refuse what would
     be ignored: everything when ``subframes=1`` (no interpolation runs), deblurring options otherwise."""
     if "fps" in overrides:
@@ -75,7 +76,7 @@ def _check_subframe_options(subframes: int, preset: str | None, overrides: dict[
                   "synth_blur's sub-frames are interpolated, not deblurred; leave it out")
 
 
-def _subframe_clip(working: vs.VideoNode, subframes: int, preset: str | None,
+def _subframe_clip(working: vs.VideoNode, subframes: int, preset: str | os.PathLike[str] | None,
                    overrides: dict[str, Any]) -> vs.VideoNode:
     """``subframes`` frames per source interval (options checked by ``_check_subframe_options``); errors, also
     a failing sub-frame's while rendering, are synth_blur's."""
@@ -94,7 +95,7 @@ def synth_blur(
     *,
     duty: float = 0.75,
     subframes: int = 4,
-    preset: str | None = None,
+    preset: str | os.PathLike[str] | None = None,
     **overrides: Any,
 ) -> vs.VideoNode:
     """Simulate motion blur: a clip at fps/keep_every whose frame i averages the exposure around source frame
