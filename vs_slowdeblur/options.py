@@ -83,7 +83,7 @@ def _device(value: Any) -> str | None:
         return None
     if isinstance(value, list) and value and all(_is_device_name(item) for item in value):
         return None
-    return "'cpu', 'cuda', 'cuda:N', a non-empty list of them, or null"
+    return "'cpu', 'cuda' or 'cuda:N' (or a non-empty list of them), or None (null in a preset file)"
 
 
 def _boolean(value: Any) -> str | None:
