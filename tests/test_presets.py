@@ -36,6 +36,26 @@ def test_a_path_object_is_a_preset_path_and_numpy_numbers_are_option_values(tmp_
     assert vs_slowdeblur.synth_blur(clip, np.int64(1), duty=np.float32(0.5), subframes=np.int8(1)).num_frames == 3
 
 
+@pytest.mark.parametrize(("operator", "typo", "suggestion", "left_out"), [
+    ("interpolate", "windw", None, ["window", "deblur", "deblur_model"]),
+    ("interpolate", "motion_scale", "model_scale", ["window"]),
+    ("deblur", "tiel", None, ["tile", "tile_overlap", "model", "timing", "deblur", "deblur_model"]),
+    ("synth_blur", "window_size", None, ["window", "deblur"]),
+    ("slowmo", "windw", "window", []),
+])
+def test_an_unknown_keyword_lists_only_keys_the_operator_takes(operator: str, typo: str, suggestion: str | None,
+                                                               left_out: list[str]) -> None:
+    """The list of valid keys must not offer a key the operator then refuses (``window`` to interpolate)."""
+    clip = vs.core.std.BlankClip(format=vs.RGBS, width=64, height=48, length=3)
+    with pytest.raises(vs.Error, match=rf"unknown key '{typo}'") as error:
+        getattr(vs_slowdeblur, operator)(clip, **{typo: 2})
+    message = str(error.value)
+    listed = message[message.index("valid keys are"):]
+    assert all(f"'{key}'" not in listed for key in left_out), message
+    assert "'cache_bytes'" in listed and "'threads'" in listed
+    assert (f"did you mean '{suggestion}'?" in message) if suggestion else "did you mean" not in message
+
+
 def test_fetch_refuses_an_unknown_name_before_downloading_anything(tmp_path: Path) -> None:
     """``fetch rife-hdv3 bogus`` on an empty cache: the typo is reported at once, nothing is fetched."""
     env = {**os.environ, "VS_SLOWDEBLUR_CACHE": str(tmp_path)}
@@ -60,7 +80,7 @@ def test_user_yaml_path(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("tile_size: 3\n", r"unknown key 'tile_size'; valid keys are \["),
+        ("tile_size: 3\n", r"unknown key 'tile_size' \(did you mean 'tile'\?\); valid keys are \["),
         ("threads: two\n", r"threads must be an integer in \[1, 256\], got 'two'"),
         ("threads: 0\n", r"threads must be in \[1, 256\], got 0"),
         ("scene_threshold: 2.5\n", r"scene_threshold must be in \[0.0, 1.0\], got 2.5"),

@@ -7,10 +7,11 @@ Files are read with YAML's safe loader only, which here also refuses a key given
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import numbers
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -174,22 +175,33 @@ def _read_preset(preset: str) -> tuple[str, Any]:
     return origin, _load(text, origin)
 
 
-def validate(values: dict[str, Any], origin: str) -> dict[str, Any]:
+def validate(values: dict[str, Any], origin: str, offered: Iterable[str] | None = None) -> dict[str, Any]:
     """Check every key and value; errors name the origin (preset), the key, the value and what is allowed.
+    ``offered``: the keys an unknown key's error lists (default: all; an operator leaves out those it refuses).
     Returns the values with NumPy numbers as Python's."""
     prefix = f"{origin}: " if origin else ""
+    valid = sorted(SCHEMA if offered is None else offered)
     for key, value in values.items():
         check = SCHEMA.get(key)
         if check is None:
-            raise ValueError(f"{prefix}unknown key {key!r}; valid keys are {sorted(SCHEMA)}")
+            close = difflib.get_close_matches(str(key), valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{prefix}unknown key {key!r}{hint}; valid keys are {valid}")
         allowed = check(value)
         if allowed is not None:
             raise ValueError(f"{prefix}{key} must be {allowed}, got {value!r}")
     return {key: plain(value) for key, value in values.items()}
 
 
-def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, Any]) -> Options:
-    """Defaults, then the preset's values, then explicit keyword arguments (which win)."""
+def keyword_keys(refused: Iterable[str]) -> list[str]:
+    """The option keys an operator takes as keywords: all but those it ``refused``."""
+    return [key for key in SCHEMA if key not in set(refused)]
+
+
+def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, Any],
+                    keyword_keys: Iterable[str] | None = None) -> Options:
+    """Defaults, then the preset's values, then explicit keyword arguments (which win). ``keyword_keys``: the
+    keys an unknown keyword's error lists (default: all)."""
     values: dict[str, Any] = {}
     if preset is not None:
         if isinstance(preset, os.PathLike):
@@ -203,7 +215,7 @@ def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, 
             raise ValueError(f"{origin} must be a mapping of keys to values, got {type(loaded).__name__}")
         values.update(validate(loaded, origin))
     explicit = {key: value for key, value in overrides.items() if value is not None}
-    values.update(validate(explicit, ""))
+    values.update(validate(explicit, "", keyword_keys))
     tile, overlap = values.get("tile", Options.tile), values.get("tile_overlap", Options.tile_overlap)
     if tile and overlap * 2 >= tile:
         raise ValueError(f"tile_overlap must be less than half of tile, got tile={tile}, tile_overlap={overlap}; "

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
 
 from ..engine.devices import parse_devices
 from ..errors import FetchError, operator_error
-from ..options import Options, resolve_options
+from ..options import Options, keyword_keys, resolve_options
 
 
-def resolve(operator: str, preset: str | os.PathLike[str] | None,
-            overrides: dict[str, Any]) -> tuple[Options, torch.device]:
-    """Validated options (defaults < preset < explicit overrides) and the torch device they name."""
+def resolve(operator: str, preset: str | os.PathLike[str] | None, overrides: dict[str, Any],
+            refused: Iterable[str] = ()) -> tuple[Options, torch.device]:
+    """Validated options (defaults < preset < explicit overrides) and the torch device they name.
+    ``refused``: keys the operator refuses as keywords, left out of an unknown keyword's list of valid keys."""
     try:
-        options = resolve_options(preset, overrides)
+        options = resolve_options(preset, overrides, keyword_keys(refused))
         devices = parse_devices(options.device)
         if len(devices) > 1:
             raise ValueError(f"device: spreading frames over several devices ({options.device!r}) is not "

@@ -58,7 +58,8 @@ def deblur(
     if model not in model_names("deblur"):
         raise operator_error(OPERATOR, f"model must be one of {model_names('deblur')}, got {model!r}")
     options, torch_device = resolve(OPERATOR, preset, {"deblur_model": model, "device": device, "window": window,
-                                                        **overrides})
+                                                        **overrides},
+                                    refused=(*INTERPOLATION_KEYS, "deblur", "deblur_model"))
     engine = make_engine(OPERATOR, options.deblur_model, lambda: DeblurEngine(options, torch_device))
     return build_deblur(clip, engine, options, scene_change)
 

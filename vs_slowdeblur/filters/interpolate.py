@@ -24,6 +24,7 @@ from ._setup import make_engine, resolve
 OPERATOR = "interpolate"
 POSITION_PROP = "SlowdeblurPosition"  # source time of the output frame, in source frames
 SYNTHESIZED_PROP = "SlowdeblurSynthesized"  # 1 where the frame was synthesised, 0 for source frames/repeats
+REFUSED_KEYS = (*DEBLUR_KEYS, "deblur")  # options interpolate would ignore: refused as keywords
 NEAR_PAIRS = (-1, 0, 1)  # source pairs i+d whose cut can move a scene-change flag onto a frame of pair i
 
 
@@ -53,11 +54,12 @@ def interpolate(
     clip = check_clip(OPERATOR, clip)
     ratio = output_factor(OPERATOR, clip, factor, fps)
     check_scene_change(OPERATOR, scene_change, overrides)
-    refuse_unused(OPERATOR, overrides, (*DEBLUR_KEYS, "deblur"),
+    refuse_unused(OPERATOR, overrides, REFUSED_KEYS,
                   "interpolate does not deblur; leave it out, or use slowmo to deblur and interpolate")
     if model not in model_names("interpolate"):
         raise operator_error(OPERATOR, f"model must be one of {model_names('interpolate')}, got {model!r}")
-    options, torch_device = resolve(OPERATOR, preset, {"model": model, "device": device, **overrides})
+    options, torch_device = resolve(OPERATOR, preset, {"model": model, "device": device, **overrides},
+                                    refused=REFUSED_KEYS)
     engine = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
     return build_interpolation(clip, Timeline(ratio, clip.num_frames), engine, options, scene_change)
 

@@ -22,11 +22,11 @@ from ..engine.color import FormatRestorer, to_working
 from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline, shifted
 from ..errors import frame_error, operator_error
-from ..options import DEBLUR_KEYS, resolve_options
+from ..options import keyword_keys, resolve_options
 from ._checks import check_clip, check_integer, check_number, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
 from ._setup import make_engine, resolve
-from .interpolate import build_interpolation
+from .interpolate import REFUSED_KEYS, build_interpolation
 
 OPERATOR = "synth_blur"
 
@@ -65,15 +65,16 @@ def _check_subframe_options(subframes: int, preset: str | os.PathLike[str] | Non
                                        f"output rate is the clip's rate / keep_every")
     check_scene_change(OPERATOR, overrides.get("scene_change", True), overrides)
     try:
-        resolve_options(preset, {key: value for key, value in overrides.items() if key != "scene_change"})
+        resolve_options(preset, {key: value for key, value in overrides.items() if key != "scene_change"},
+                        keyword_keys(REFUSED_KEYS))
     except ValueError as exc:
         raise operator_error(OPERATOR, str(exc)) from None
     if subframes == 1:
         given = {"preset": preset, **overrides}
         refuse_unused(OPERATOR, given, given, "with subframes=1 no sub-frames are interpolated, and it is an "
                                               "option of that interpolation; leave it out or raise subframes")
-    refuse_unused(OPERATOR, overrides, (*DEBLUR_KEYS, "deblur"),
-                  "synth_blur's sub-frames are interpolated, not deblurred; leave it out")
+    refuse_unused(OPERATOR, overrides, REFUSED_KEYS, "synth_blur's sub-frames are interpolated, not deblurred; "
+                                                     "leave it out")
 
 
 def _subframe_clip(working: vs.VideoNode, subframes: int, preset: str | os.PathLike[str] | None,
