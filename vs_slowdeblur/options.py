@@ -195,13 +195,14 @@ def validate(values: dict[str, Any], origin: str, offered: Iterable[str] | None 
 
 def keyword_keys(refused: Iterable[str]) -> list[str]:
     """The option keys an operator takes as keywords: all but those it ``refused``."""
-    return [key for key in SCHEMA if key not in set(refused)]
+    refused = set(refused)
+    return [key for key in SCHEMA if key not in refused]
 
 
 def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, Any],
-                    keyword_keys: Iterable[str] | None = None) -> Options:
-    """Defaults, then the preset's values, then explicit keyword arguments (which win). ``keyword_keys``: the
-    keys an unknown keyword's error lists (default: all)."""
+                    offered: Iterable[str] | None = None) -> Options:
+    """Defaults, then the preset's values, then explicit keyword arguments (which win). ``offered``: the keys
+    an unknown keyword's error lists (default: all)."""
     values: dict[str, Any] = {}
     if preset is not None:
         if isinstance(preset, os.PathLike):
@@ -215,7 +216,7 @@ def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, 
             raise ValueError(f"{origin} must be a mapping of keys to values, got {type(loaded).__name__}")
         values.update(validate(loaded, origin))
     explicit = {key: value for key, value in overrides.items() if value is not None}
-    values.update(validate(explicit, "", keyword_keys))
+    values.update(validate(explicit, "", offered))
     tile, overlap = values.get("tile", Options.tile), values.get("tile_overlap", Options.tile_overlap)
     if tile and overlap * 2 >= tile:
         raise ValueError(f"tile_overlap must be less than half of tile, got tile={tile}, tile_overlap={overlap}; "

@@ -165,7 +165,8 @@ def synthetic_window(source: PhotoSource, rng: np.random.Generator, patch: int, 
     alpha = soft_ellipse(source_size, rng) if rng.random() < 0.7 else torch.zeros(1, source_size, source_size)
     layers = [torch.cat([foreground, alpha]).unsqueeze(0)]
     camera, movers = random_trajectory(rng, max_speed, max_shake), [random_trajectory(rng, max_speed)]
-    for _ in range(int(rng.integers(1, max_layers + 1)) - 1 if max_layers > 1 else 0):
+    extra_layers = int(rng.integers(max_layers)) if max_layers > 1 else 0  # no draw for the one-layer recipe
+    for _ in range(extra_layers):
         layers.append(torch.cat([source.crop(rng, source_size), soft_ellipse(source_size, rng, 1 / 4)]).unsqueeze(0))
         movers.append(random_trajectory(rng, max_speed))
     duty = rng.uniform(0.3, 1.0)
