@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from vs_slowdeblur.bench.__main__ import markers, write_docs
-from vs_slowdeblur.bench.common import cut_after, load_clip, sample_positions
-from vs_slowdeblur.bench.interp import overall_mean, quality, quality_table
+from vs_slowdeblur.bench.common import Score, cut_after, load_clip, sample_positions
+from vs_slowdeblur.bench.interp import MethodRun, QualityRun, overall_mean, quality, quality_table, timing_comparison
 
 BEGIN, END = markers("interp")
 
@@ -38,3 +38,15 @@ def test_write_docs_replaces_only_its_section(tmp_path: Path) -> None:
     text = docs.read_text(encoding="utf-8")
     assert "old" not in text and f"{BEGIN}\nnew table\n{END}" in text
     assert text.startswith("# Benchmarks\n\nintro") and text.endswith("## Deblurring\nkept\n")
+
+
+def test_the_mean_one_pass_speed_up_is_the_mean_of_the_per_clip_ratios() -> None:
+    """As PSNR is averaged per clip; a ratio of summed seconds would let the slowest clip decide (2.45 here)."""
+    seconds = {"fast": (1.0, 3.0), "slow": (10.0, 20.0)}  # one-pass, exact: speed-ups 3 and 2
+    one_pass = MethodRun({name: [Score(30.0, 0.9)] for name in seconds}, {n: s[0] for n, s in seconds.items()})
+    exact = MethodRun({name: [Score(30.1, 0.9)] for name in seconds}, {n: s[1] for n, s in seconds.items()})
+    timing = timing_comparison(QualityRun(4, {name: [0] for name in seconds},
+                                          {"ours one-pass": one_pass, "ours exact": exact}))
+    assert timing.speedup == 2.5
+    assert "| fast | 30.00 | 30.10 | +0.10 | 1.000 | 3.000 | 3.00x |" in timing.table
+    assert timing.table.splitlines()[-1].endswith("| 2.50x |")
