@@ -204,8 +204,20 @@ def test_out_of_memory_is_recognised_by_type_and_by_message() -> None:
     assert is_out_of_memory(torch.cuda.OutOfMemoryError("anything"))
     assert is_out_of_memory(RuntimeError("CUDA error: out of memory"))
     assert is_out_of_memory(RuntimeError("cuDNN error: CUDNN_STATUS_ALLOC_FAILED; CUDA out of memory"))
+    assert is_out_of_memory(RuntimeError("CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate`"))
+    assert is_out_of_memory(MemoryError("Unable to allocate 256. TiB for an array"))
     assert not is_out_of_memory(RuntimeError("shape mismatch"))
     assert not is_out_of_memory(ValueError("out of memory"))
+
+
+def test_a_failed_host_allocation_falls_back_to_tiles() -> None:
+    """On the CPU, torch reports a failed allocation as a plain RuntimeError ("DefaultCPUAllocator: can't
+    allocate memory"), not as OutOfMemoryError: it must still send the frame to the tiled path."""
+
+    def whole() -> torch.Tensor:
+        return torch.empty(2**46)  # 256 TiB: the host allocator refuses at once
+
+    assert with_oom_fallback(whole, lambda: torch.zeros(1)).shape == (1,)
 
 
 def test_other_errors_are_not_retried_in_tiles() -> None:

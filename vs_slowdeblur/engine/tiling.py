@@ -39,6 +39,7 @@ log = logging.getLogger("vs_slowdeblur")
 # shots: the network needs context of about the motion's size, so tiles must not be much smaller than 512.
 DEFAULT_TILE = 512
 DEFAULT_OVERLAP = 128
+ALLOCATION_FAILURE_SIGNS = ("out of memory", "can't allocate memory", "alloc_failed")  # in lower case
 
 
 def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
@@ -151,13 +152,14 @@ def estimate_tiled(interpolator: RifeInterpolator, frame0: torch.Tensor, frame1:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    """True for a CUDA (or host) allocation failure: ``torch.OutOfMemoryError`` or an 'out of memory' message.
-
-    The message check catches CuPy's and cuDNN's errors, which torch re-raises as plain RuntimeErrors.
-    """
-    if isinstance(exc, torch.OutOfMemoryError):
+    """True for a CUDA or host allocation failure: ``torch.OutOfMemoryError``, ``MemoryError``, or a
+    RuntimeError whose message is one of the allocators' (CUDA "out of memory", the CPU allocator's "can't
+    allocate memory", cuDNN's and cuBLAS's "ALLOC_FAILED"; torch re-raises CuPy's and cuDNN's errors as plain
+    RuntimeErrors)."""
+    if isinstance(exc, torch.OutOfMemoryError | MemoryError):
         return True
-    return isinstance(exc, RuntimeError | MemoryError) and "out of memory" in str(exc).lower()
+    message = str(exc).lower()
+    return isinstance(exc, RuntimeError) and any(sign in message for sign in ALLOCATION_FAILURE_SIGNS)
 
 
 def _release_cached_memory() -> None:
