@@ -147,6 +147,19 @@ def test_each_frame_is_encoded_once_with_the_default_cache(bikes_small: vs.Video
     assert cache.computed == clip.num_frames
 
 
+def test_a_one_frame_window_keeps_no_encodings(bikes_small: vs.VideoNode) -> None:
+    """With window=0 no other window can use a frame's encoding: the cache stays empty and keeps the bound it
+    was given (it used to grow past cache_bytes to a frame per thread, about 9 GB at 4K with 16 threads)."""
+    from vs_slowdeblur.engine.pair_cache import live_caches
+
+    before = set(map(id, live_caches()))
+    restored = vs_slowdeblur.deblur(bikes_small[:4], window=0, cache_bytes=2**16)
+    (cache,) = [c for c in live_caches() if id(c) not in before]
+    for n in range(restored.num_frames):
+        restored.get_frame(n)
+    assert (cache.computed, cache.used_bytes, cache.max_bytes) == (0, 0, 2**16)
+
+
 @pytest.mark.parametrize("window", [0, 1])
 def test_a_centre_missing_the_cache_runs_its_full_resolution_stage_once(bikes_small: vs.VideoNode, window: int,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:

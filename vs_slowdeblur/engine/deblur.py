@@ -46,7 +46,7 @@ class DeblurEngine:
         self.precision = options.precision
         self.model: WindowDeblurNet = shared_model(options.deblur_model, device)
         self.cache: PairCache[EncodedFrame] = PairCache(options.cache_bytes)
-        self.least_entries = 2 * options.window + 1 + vs.core.num_threads  # see _kept
+        self.least_entries = 2 * options.window + 1 + vs.core.num_threads  # see _cached
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame) -> None:
         """Write the sharp version of the window's centre frame into ``out``.
@@ -62,13 +62,14 @@ class DeblurEngine:
             def encode_centre() -> EncodedFrame:  # on a cache miss the centre's full stage is kept, not rerun
                 nonlocal full
                 full, half, quarter = self.model.encode(pixels)
-                return self._kept(EncodedFrame(half, quarter))
+                return EncodedFrame(half, quarter)
 
             encoded: dict[int, EncodedFrame] = {}
             for index, frame in zip(indices, frames, strict=True):  # in window order, which LRU eviction suits
                 if index not in encoded:
                     compute = encode_centre if index == indices[middle] else partial(self._encode, frame)
-                    encoded[index] = self.cache.get(index, compute)
+                    # a one-frame window (window=0) skips the cache: no other window uses its encoding
+                    encoded[index] = self._cached(index, compute) if len(indices) > 1 else compute()
             centre = encoded[indices[middle]]
             full = self.model.encode_full(pixels) if full is None else full
             neighbours = [(encoded[i].half, encoded[i].quarter) for k, i in enumerate(indices) if k != middle]
@@ -80,14 +81,21 @@ class DeblurEngine:
 
     def _encode(self, frame: vs.VideoFrame) -> EncodedFrame:
         _, half, quarter = self.model.encode(self._pixels(frame))
-        return self._kept(EncodedFrame(half, quarter))
+        return EncodedFrame(half, quarter)
 
-    def _kept(self, encoded: EncodedFrame) -> EncodedFrame:
-        """Raise the cache's bound, if need be, to one window plus one frame per VapourSynth thread (before
-        the cache stores ``encoded``). A smaller cache saves no memory, as concurrent windows hold those
-        encodings anyway, and it re-encodes frames for every window (4K with the 512 MiB default)."""
-        self.cache.max_bytes = max(self.cache.max_bytes, encoded.nbytes * self.least_entries)
-        return encoded
+    def _cached(self, index: int, compute: Callable[[], EncodedFrame]) -> EncodedFrame:
+        """Source frame ``index``'s encoding, from the cache or computed and stored.
+
+        Before storing, the cache's bound is raised, if need be, to one window plus one frame per VapourSynth
+        thread. A smaller cache saves no memory, as concurrent windows hold those encodings anyway, and it
+        re-encodes frames for every window (4K with the 512 MiB default)."""
+
+        def compute_within_bound() -> EncodedFrame:
+            encoded = compute()
+            self.cache.max_bytes = max(self.cache.max_bytes, encoded.nbytes * self.least_entries)
+            return encoded
+
+        return self.cache.get(index, compute_within_bound)
 
 
 def clamp_to_range(restored: torch.Tensor, blurry: torch.Tensor) -> torch.Tensor:
