@@ -90,6 +90,17 @@ def test_cuda_and_cuda_0_are_the_same_gpu_and_cpu_does_not_mix_with_it() -> None
         parse_devices([f"cuda:{count}"])
 
 
+def test_plain_cuda_names_the_gpu_current_when_the_filter_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'cuda' alone becomes 'cuda:N' for the current GPU. Left bare, the model loaded on the script's current
+    GPU while worker threads (each with its own current device, 0) would put frames on another one, and
+    'cuda' and 'cuda:1' loaded two copies of the model."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    assert parse_devices("cuda") == parse_devices(None) == [torch.device("cuda", 1)]
+    assert parse_devices("cuda:0") == [torch.device("cuda", 0)]
+
+
 # Stream pool
 
 

@@ -19,7 +19,8 @@ DeviceSpec = str | Sequence[str] | None
 
 
 def _canonical(device: torch.device) -> torch.device:
-    """'cuda' → 'cuda:<current>' so that 'cuda' and 'cuda:0' count as the same GPU."""
+    """'cuda' → 'cuda:<current>': 'cuda' and 'cuda:0' count as the same GPU (one shared model), and the GPU
+    stays the one current when the filter was made, not each worker thread's own current device."""
     if device.type == "cuda" and device.index is None:
         return torch.device("cuda", torch.cuda.current_device())
     return device
@@ -28,10 +29,10 @@ def _canonical(device: torch.device) -> torch.device:
 def parse_devices(device: DeviceSpec) -> list[torch.device]:
     """The devices named by ``device``, each checked to exist; raises ValueError naming the bad value and the fix.
 
-    Example: ``parse_devices(None) == [cuda]`` or ``[cpu]``; ``parse_devices(['cuda:0', 'cuda:1'])``.
+    Example: ``parse_devices(None) == [cuda:0]`` or ``[cpu]``; ``parse_devices(['cuda:0', 'cuda:1'])``.
     """
     if device is None or isinstance(device, str):
-        return [resolve_device(device)]
+        return [_canonical(resolve_device(device))]
     if not isinstance(device, Sequence) or not all(isinstance(d, str) for d in device):
         raise ValueError(f"device must be None, 'cpu', 'cuda', 'cuda:N' or a list of them, got {device!r}")
     if not device:
