@@ -16,7 +16,8 @@ from .pair_cache import PairCache
 from .runtime import inference_context, shared_model
 from .tiling import DEFAULT_TILE, OomFallback, TilePlan, estimate_tiled
 
-EXACT_MAX_DEPTH = 3  # exact timing bisects down to intervals of 1/8 of a source interval
+EXACT_MAX_DEPTH = 3  # exact timing estimates motion on intervals of 1, 1/2 and 1/4 of a source interval:
+# t at a multiple of 1/8 is a midpoint; any other t is re-timed within its 1/4 interval
 
 
 class InterpolationEngine:
