@@ -49,19 +49,6 @@ def test_any_format_round_trips(bikes_small: vs.VideoNode, fmt: vs.PresetVideoFo
     assert _rgb_middle_psnr(out, truth) > psnr(blend, truth) + 1
 
 
-@pytest.mark.parametrize("size", [(1, 1), (1, 40), (40, 1), (4, 4)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_a_still_clip_a_few_pixels_wide_keeps_its_pixels(bikes_small: vs.VideoNode, size: tuple[int, int]) -> None:
-    """Frames are padded to the network's multiple (32) by repeating edge pixels. Padding with black made
-    the network see an edge next to the picture and pull black into it: on a still 1x40 clip, in-betweens
-    differed from the frame they repeat by up to 45 codes (of 255)."""
-    width, height = size
-    rgb = bikes_small.resize.Bicubic(format=vs.RGBS, matrix_in=vs.MATRIX_BT470_BG)
-    still = rgb.std.Crop(left=80, right=rgb.width - 80 - width, top=30, bottom=rgb.height - 30 - height)[0] * 2
-    out = vs_slowdeblur.interpolate(still, 2)
-    difference = planes(out.get_frame(1)) - planes(out.get_frame(0))
-    assert np.abs(difference).max() < 2 / 255
-
-
 def test_yuv_props_are_kept_and_colours_restored(bikes_small: vs.VideoNode) -> None:
     clip = bikes_small.std.SetFrameProps(_Matrix=vs.MATRIX_BT470_BG, _Range=vs.RANGE_LIMITED)
     out = vs_slowdeblur.interpolate(clip[0] + clip[2], 2)

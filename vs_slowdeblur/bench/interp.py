@@ -247,8 +247,7 @@ def bare_fps(frames: int, threads: int) -> float:
     torch.set_num_threads(threads)
     clip = rgb_clip(load_clip(SPEED_CLIP)[SPEED_START:SPEED_START + frames])
     multiple = get_spec(MODEL).input_multiple
-    tensors = [pad_to_multiple(frame_to_tensor(f, torch.device("cpu")), multiple, "replicate")
-               for f in clip.frames()]
+    tensors = [pad_to_multiple(frame_to_tensor(f, torch.device("cpu")), multiple) for f in clip.frames()]
     interpolator = RifeInterpolator(create_model(MODEL))
     with torch.inference_mode():
         start = time.perf_counter()

@@ -48,9 +48,7 @@ class InterpolationEngine:
             tensor_to_frame(crop(padded, out.height, out.width), out)
 
     def _load(self, frame: vs.VideoFrame) -> torch.Tensor:
-        """The frame as a tensor padded to the network's multiple by repeating edge pixels (black padding is an
-        edge the network pulls into small frames: a still 1x40 clip changed by 45 codes of 255)."""
-        return pad_to_multiple(frame_to_tensor(frame, self.device), self.multiple, "replicate")
+        return pad_to_multiple(frame_to_tensor(frame, self.device), self.multiple)
 
     def _motion(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> PairMotion:
         key = (pair, Fraction(0), Fraction(1))

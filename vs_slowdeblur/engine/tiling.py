@@ -147,7 +147,7 @@ def estimate_tiled(interpolator: RifeInterpolator, frame0: torch.Tensor, frame1:
         motion = interpolator.estimate(tile0, tile1)
         return torch.cat([motion.flow, motion.mask_logits], dim=1)
 
-    blended = run_tiled(motion_tile, [frame0, frame1], plan, "replicate")
+    blended = run_tiled(motion_tile, [frame0, frame1], plan)
     return PairMotion(frame0, frame1, blended[:, 0:4], blended[:, 4:5])
 
 
