@@ -19,11 +19,19 @@ def resolve(operator: str, preset: str | os.PathLike[str] | None, overrides: dic
     ``refused``: keys the operator refuses as keywords, left out of an unknown keyword's list of valid keys."""
     try:
         options = resolve_options(preset, overrides, keyword_keys(refused))
+    except ValueError as exc:
+        raise operator_error(operator, str(exc)) from None
+    return options, device_of(operator, options)
+
+
+def device_of(operator: str, options: Options) -> torch.device:
+    """The one torch device ``options.device`` names; a bad or unavailable one is the operator's error."""
+    try:
         devices = parse_devices(options.device)
         if len(devices) > 1:
             raise ValueError(f"device: spreading frames over several devices ({options.device!r}) is not "
                              f"implemented yet; pass one device")
-        return options, devices[0]
+        return devices[0]
     except ValueError as exc:
         raise operator_error(operator, str(exc)) from None
 

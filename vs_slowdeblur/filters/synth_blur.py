@@ -22,10 +22,10 @@ from ..engine.color import FormatRestorer, to_working
 from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline, shifted
 from ..errors import frame_error, operator_error
-from ..options import keyword_keys, resolve_options
+from ..options import Options, keyword_keys, resolve_options
 from ._checks import check_clip, check_integer, check_number, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
-from ._setup import make_engine, resolve
+from ._setup import device_of, make_engine
 from .interpolate import REFUSED_KEYS, build_interpolation
 
 OPERATOR = "synth_blur"
@@ -57,16 +57,18 @@ def _weighted_mean(n: int, f: list[vs.VideoFrame], weights: list[float]) -> vs.V
     return out
 
 
-def _check_subframe_options(subframes: int, preset: str | os.PathLike[str] | None, overrides: dict[str, Any]) -> None:
-    """Validate what goes to ``interpolate`` up front, so that errors blame ``synth_blur``, and refuse what would
-    be ignored: everything when ``subframes=1`` (no interpolation runs), deblurring options otherwise."""
+def _check_subframe_options(subframes: int, preset: str | os.PathLike[str] | None,
+                            overrides: dict[str, Any]) -> Options:
+    """Validate what goes to the sub-frames' interpolation up front, so that errors blame ``synth_blur``, and
+    refuse what would be ignored: everything when ``subframes=1`` (no interpolation runs), deblurring options
+    otherwise. Returns the interpolation's options."""
     if "fps" in overrides:
         raise operator_error(OPERATOR, f"fps is not an option of synth_blur, got fps={overrides['fps']!r}; the "
                                        f"output rate is the clip's rate / keep_every")
     check_scene_change(OPERATOR, overrides.get("scene_change", True), overrides)
     try:
-        resolve_options(preset, {key: value for key, value in overrides.items() if key != "scene_change"},
-                        keyword_keys(REFUSED_KEYS))
+        options = resolve_options(preset, {key: value for key, value in overrides.items() if key != "scene_change"},
+                                  keyword_keys(REFUSED_KEYS))
     except ValueError as exc:
         raise operator_error(OPERATOR, str(exc)) from None
     if subframes == 1:
@@ -75,16 +77,15 @@ def _check_subframe_options(subframes: int, preset: str | os.PathLike[str] | Non
                                               "option of that interpolation; leave it out or raise subframes")
     refuse_unused(OPERATOR, overrides, REFUSED_KEYS, "synth_blur's sub-frames are interpolated, not deblurred; "
                                                      "leave it out")
+    return options
 
 
-def _subframe_clip(working: vs.VideoNode, subframes: int, preset: str | os.PathLike[str] | None,
-                   overrides: dict[str, Any]) -> vs.VideoNode:
-    """``subframes`` frames per source interval (options checked by ``_check_subframe_options``); errors, also
+def _subframe_clip(working: vs.VideoNode, subframes: int, options: Options, scene_change: bool) -> vs.VideoNode:
+    """``subframes`` frames per source interval (``options`` from ``_check_subframe_options``); errors, also
     a failing sub-frame's while rendering, are synth_blur's."""
     if subframes == 1:
         return working
-    scene_change = overrides.get("scene_change", True)
-    options, device = resolve(OPERATOR, preset, {k: v for k, v in overrides.items() if k != "scene_change"})
+    device = device_of(OPERATOR, options)
     engine = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, device))
     return build_interpolation(working, Timeline(Fraction(subframes), working.num_frames), engine, options,
                                scene_change, OPERATOR, what="interpolated sub-frame")
@@ -115,14 +116,14 @@ def synth_blur(
     duty = check_number(OPERATOR, "duty", duty, 0.0, 1.0, low_open=True)
     if clip.fps == 0:
         raise operator_error(OPERATOR, "clip is VFR (fps 0); synth_blur needs a constant frame rate (AssumeFPS)")
-    _check_subframe_options(subframes, preset, overrides)
+    options = _check_subframe_options(subframes, preset, overrides)
 
     weights = exposure_weights(duty, keep_every, subframes)
     source = _every(clip, keep_every)  # frame i: the source frame at the exposure's centre
     if list(weights) == [0]:  # the exposure lies within one sub-frame: that is the source frame itself
         return source
     working = to_working(clip)
-    dense = _subframe_clip(working, subframes, preset, overrides)
+    dense = _subframe_clip(working, subframes, options, overrides.get("scene_change", True))
     cycle = keep_every * subframes
     length = math.ceil(clip.num_frames / keep_every)
     taps = [_every(shifted(dense, j), cycle)[:length] for j in weights]
