@@ -1,5 +1,5 @@
-"""deblur: its contract (length, rate, format, props), its windows, its weights, and a real gain on held-out
-blurry frames."""
+"""deblur with model="window-deblur" (the previous default, learned alignment across a window): its contract
+(length, rate, format, props), its windows, its weights, and a real gain on held-out blurry frames."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ core = vs.core
 
 def test_weights_are_committed_with_their_hash_and_metadata() -> None:
     spec = get_spec("window-deblur")
-    assert spec.weights is None and spec.weights_path == builtin_weights_path()
+    assert spec.weights is None and spec.weights_path == builtin_weights_path("window-deblur")
     assert sha256_of(spec.weights_path) == spec.sha256
     metadata = json.loads(spec.weights_path.with_suffix(".json").read_text())
     assert metadata["sha256"] == spec.sha256
@@ -48,7 +48,7 @@ def test_wide_window_repeats_the_boundary_frame() -> None:
 
 def test_contract_keeps_length_rate_format_and_props(bikes_small: vs.VideoNode) -> None:
     clip = bikes_small.std.SetFrameProps(_Matrix=vs.MATRIX_BT709, Custom=7)
-    out = vs_slowdeblur.deblur(clip)
+    out = vs_slowdeblur.deblur(clip, model="window-deblur")
     assert (out.num_frames, out.fps, out.format.id, out.width, out.height) == \
         (clip.num_frames, clip.fps, clip.format.id, clip.width, clip.height)
     first, middle = out.get_frame(0), out.get_frame(4)
@@ -60,7 +60,7 @@ def test_contract_keeps_length_rate_format_and_props(bikes_small: vs.VideoNode) 
 def test_other_formats_odd_sizes_and_windows(bikes_small: vs.VideoNode, fmt: vs.PresetVideoFormat,
                                              window: int) -> None:
     clip = bikes_small[:3].resize.Bicubic(97, 61, format=fmt, matrix_in=vs.MATRIX_BT709)
-    out = vs_slowdeblur.deblur(clip, window=window)
+    out = vs_slowdeblur.deblur(clip, window=window, model="window-deblur")
     frame = out.get_frame(1)
     assert (out.format.id, frame.width, frame.height) == (clip.format.id, 97, 61)
     used = frame.props[WINDOW_PROP]  # VapourSynth reads a one-element array back as a number
@@ -70,7 +70,7 @@ def test_other_formats_odd_sizes_and_windows(bikes_small: vs.VideoNode, fmt: vs.
 
 def test_sharp_frames_stay_sharp(bikes_rgb: vs.VideoNode) -> None:
     """A frame with no blur must not be damaged (the mild-blur target: no loss)."""
-    out = vs_slowdeblur.deblur(bikes_rgb[:3])
+    out = vs_slowdeblur.deblur(bikes_rgb[:3], model="window-deblur")
     assert psnr(planes(out.get_frame(1)), np.clip(planes(bikes_rgb.get_frame(1)), 0, 1)) > 33
 
 
@@ -78,7 +78,7 @@ def test_improves_psnr_on_held_out_blurry_frames(bikes: vs.VideoNode) -> None:
     """Strong synthetic blur of a benchmark (never trained on) bikes shot, scored against the real frames."""
     sharp = bikes[140:172].std.Crop(left=192, right=192, top=40, bottom=40)  # 256x192 around the street
     blurry = vs_slowdeblur.synth_blur(sharp, keep_every=4, duty=0.75)
-    restored = vs_slowdeblur.deblur(blurry)
+    restored = vs_slowdeblur.deblur(blurry, model="window-deblur")
     truth = sharp.resize.Bicubic(format=vs.RGBS, matrix_in=vs.MATRIX_BT470_BG)
     as_rgb = {"format": vs.RGBS, "matrix_in": vs.MATRIX_BT470_BG}
     gains = []
@@ -98,7 +98,7 @@ def test_mild_blur_costs_nothing_in_the_source_format(bikes: vs.VideoNode) -> No
     scores no worse than the blurry input (the benchmark's mild target, ≥ −0.1 dB)."""
     sharp = bikes[140:150].std.Crop(left=192, right=192, top=40, bottom=40)
     blurry = vs_slowdeblur.synth_blur(sharp, keep_every=1, duty=7 / 8)
-    restored = vs_slowdeblur.deblur(blurry)
+    restored = vs_slowdeblur.deblur(blurry, model="window-deblur")
     assert restored.format.id == vs.YUV420P8
     as_rgb = {"format": vs.RGBS, "matrix_in": vs.MATRIX_BT470_BG}
     truth, before, after = (c.resize.Bicubic(**as_rgb) for c in (sharp, blurry, restored))
@@ -119,7 +119,7 @@ def test_unchanged_pixels_keep_values_beyond_the_nominal_range(carphone: vs.Vide
     extremes = core.std.Interleave([extremes, extremes.std.BlankClip(color=[8, 128, 128]),
                                     extremes.std.BlankClip(color=[235, 60, 200])])
     for clip in (extremes, carphone[:3]):
-        restored = vs_slowdeblur.deblur(clip)
+        restored = vs_slowdeblur.deblur(clip, model="window-deblur")
         for n in range(clip.num_frames):
             out, source = restored.get_frame(n), clip.get_frame(n)
             for p in range(3):
@@ -140,7 +140,7 @@ def test_each_frame_is_encoded_once_with_the_default_cache(bikes_small: vs.Video
     cache_bytes = Options.cache_bytes * padded_pixels // frame_pixels
     clip = bikes_small[:8]
     before = set(map(id, live_caches()))
-    restored = vs_slowdeblur.deblur(clip, window=window, cache_bytes=cache_bytes)
+    restored = vs_slowdeblur.deblur(clip, window=window, cache_bytes=cache_bytes, model="window-deblur")
     (cache,) = [c for c in live_caches() if id(c) not in before]
     for n in range(clip.num_frames):
         restored.get_frame(n)
@@ -153,7 +153,7 @@ def test_a_one_frame_window_keeps_no_encodings(bikes_small: vs.VideoNode) -> Non
     from vs_slowdeblur.engine.pair_cache import live_caches
 
     before = set(map(id, live_caches()))
-    restored = vs_slowdeblur.deblur(bikes_small[:4], window=0, cache_bytes=2**16)
+    restored = vs_slowdeblur.deblur(bikes_small[:4], window=0, cache_bytes=2**16, model="window-deblur")
     (cache,) = [c for c in live_caches() if id(c) not in before]
     for n in range(restored.num_frames):
         restored.get_frame(n)
@@ -182,7 +182,7 @@ def test_a_centre_missing_the_cache_runs_its_full_resolution_stage_once(bikes_sm
     monkeypatch.setattr(WindowDeblurNet, "encode_full", counted("full stage", WindowDeblurNet.encode_full))
     monkeypatch.setattr(engine_module, "frame_to_tensor", counted("to tensor", engine_module.frame_to_tensor))
     clip = bikes_small[:5]
-    restored = vs_slowdeblur.deblur(clip, window=window)
+    restored = vs_slowdeblur.deblur(clip, window=window, model="window-deblur")
     for n in reversed(range(clip.num_frames)):
         restored.get_frame(n)
     encodings = clip.num_frames  # each source frame encoded once (the default cache holds them all)

@@ -32,7 +32,8 @@ def test_a_path_object_is_a_preset_path_and_numpy_numbers_are_option_values(tmp_
     assert (options.timing, options.window, options.threads, options.scene_threshold) == ("exact", 2, 2, 0.25)
     assert type(options.threads) is int and type(options.scene_threshold) is float
     clip = vs.core.std.BlankClip(format=vs.RGBS, width=64, height=48, length=3)
-    assert vs_slowdeblur.deblur(clip, window=np.int64(2), preset=user).num_frames == 3
+    assert vs_slowdeblur.deblur(clip, window=np.int64(2), model="window-deblur", preset=user).num_frames == 3
+    assert vs_slowdeblur.deblur(clip, exposure=np.float32(0.5), preset=user).num_frames == 3
     assert vs_slowdeblur.synth_blur(clip, np.int64(1), duty=np.float32(0.5), subframes=np.int8(1)).num_frames == 3
 
 
@@ -114,8 +115,10 @@ def test_preset_keys_for_other_operators_are_accepted(bikes_rgb: vs.VideoNode, t
     clip = bikes_rgb[:2]
     interpolated = vs_slowdeblur.interpolate(clip, 2, preset=str(path))
     deblurred = vs_slowdeblur.deblur(clip, preset=str(path))
+    window_deblurred = vs_slowdeblur.deblur(clip, preset=str(path), model="window-deblur")
     assert interpolated.get_frame(1).props["SlowdeblurSynthesized"] == 1
-    assert deblurred.get_frame(1).props["SlowdeblurWindow"] == 1  # the file's window: 0 (one frame) is used
+    assert window_deblurred.get_frame(1).props["SlowdeblurWindow"] == 1  # the file's window: 0 (one frame)
+    assert list(deblurred.get_frame(1).props["SlowdeblurWindow"]) == [0, 1, 1]  # motion-deblur: always n−1..n+1
 
 
 def test_preset_errors_surface_as_vs_errors(tmp_path: Path) -> None:

@@ -241,7 +241,7 @@ def test_metrics_failure_names_the_operator_and_frame(shot: vs.VideoNode, monkey
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("synth_blur", r"\(synth_blur\) interpolated sub-frame \d+: MemoryError"),
-    ("slowmo", r"\(slowmo\) frame 1: MemoryError"),
+    ("slowmo", r"\(slowmo\) (source )?frame [0-3]: MemoryError"),  # its deblur's motion or its in-between
 ])
 def test_model_failure_inside_a_composite_operator_names_it(shot: vs.VideoNode, monkeypatch: pytest.MonkeyPatch,
                                                             name: str, expected: str) -> None:
@@ -256,12 +256,12 @@ def test_model_failure_inside_a_composite_operator_names_it(shot: vs.VideoNode, 
 
 def test_deblur_failure_inside_slowmo_names_slowmo_and_the_source_frame(shot: vs.VideoNode,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from vs_slowdeblur.engine.deblur import DeblurEngine
+    from vs_slowdeblur.engine.motion_deblur import MotionDeblurEngine
 
-    def out_of_memory(self: DeblurEngine, indices: Any, frames: Any, out: Any) -> None:
+    def out_of_memory(self: MotionDeblurEngine, *args: Any) -> None:
         raise MemoryError("simulated")
 
-    monkeypatch.setattr(DeblurEngine, "restore", out_of_memory)
+    monkeypatch.setattr(MotionDeblurEngine, "run_model", out_of_memory)
     with pytest.raises(vs.Error, match=r"\(slowmo\) source frame [0-3]: MemoryError"):
         OPERATORS["slowmo"](shot).get_frame(2)  # source frame 1, or a neighbour its window or motion needs
 

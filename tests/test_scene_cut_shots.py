@@ -137,14 +137,16 @@ def test_cuts_at_the_ends_and_around_a_one_frame_shot(many_cuts: vs.VideoNode, f
 
 
 @pytest.mark.parametrize("shots", ["bikes_cut", "bikes_carphone"])
-def test_deblur_windows_stay_inside_one_shot(request: pytest.FixtureRequest, shots: str) -> None:
+@pytest.mark.parametrize(("model", "window"), [("window-deblur", 2), ("motion-deblur", 1)])
+def test_deblur_windows_stay_inside_one_shot(request: pytest.FixtureRequest, shots: str, model: str,
+                                             window: int) -> None:
     clip = request.getfixturevalue(shots)
-    out = vs_slowdeblur.deblur(clip, window=2)
+    out = vs_slowdeblur.deblur(clip, window=window, model=model)
     for n in range(clip.num_frames):
-        window = list(out.get_frame(n).props["SlowdeblurWindow"])
+        used = list(out.get_frame(n).props["SlowdeblurWindow"])
         shot = range(0, 3) if n < 3 else range(3, 6)
-        assert len(window) == 5 and all(i in shot for i in window), (n, window)
-        assert window[2] == n, (n, window)
+        assert len(used) == 2 * window + 1 and all(i in shot for i in used), (n, used)
+        assert used[window] == n, (n, used)
 
 
 def test_slowmo_repeats_the_nearer_deblurred_frame_at_the_cut(bikes_cut: vs.VideoNode,

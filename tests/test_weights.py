@@ -83,7 +83,7 @@ def test_an_unreadable_cached_file_is_a_fetch_error_that_says_what_to_do(tmp_pat
 def test_damaged_package_weights_say_reinstall_or_retrain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The package's own weights cannot be fetched: a wrong hash must not advise fetching, nor be reported as
     weights that do not fit the architecture (the hash error used to be re-wrapped as that)."""
-    damaged = bytearray(builtin_weights_path().read_bytes())
+    damaged = bytearray(builtin_weights_path("window-deblur").read_bytes())
     damaged[-100] ^= 0xFF
     (tmp_path / "window-deblur.pt").write_bytes(bytes(damaged))
     monkeypatch.setattr(registry, "BUILTIN_WEIGHTS_DIR", tmp_path)

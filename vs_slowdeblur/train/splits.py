@@ -1,7 +1,9 @@
 """Which frames of the public sample clips train, validate and benchmark the deblurring model (never mixed).
 
 Ranges are inclusive source-frame numbers. Bikes is split by shot (its scene cuts follow frames 29, 75, 136,
-186 and 241), Big Buck Bunny (one shot) by time with a gap, and carphone is benchmark-only.
+186 and 241), Big Buck Bunny (one shot) by time with a gap, city by shot (its cut follows frame 115), and
+carphone is benchmark-only. The window-deblur model trained on ``TRAIN``; the motion-deblur model on
+``MOTION_TRAIN``, which adds city's first shot.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ TRAIN: dict[str, tuple[tuple[int, int], ...]] = {
     "bikes": ((0, 29), (187, 241)),
     "bigbuckbunny": ((0, 59),),
 }
+MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {**TRAIN, "city": ((0, 115),)}
 VALIDATION: dict[str, tuple[tuple[int, int], ...]] = {
     "bikes": ((30, 75),),
 }
@@ -17,6 +20,7 @@ BENCHMARK: dict[str, tuple[tuple[int, int], ...]] = {
     "bikes": ((76, 136), (137, 186)),
     "bigbuckbunny": ((66, 131),),
     "carphone": ((0, 119),),
+    "city": ((116, 189),),
 }
 
 # Photos bundled with scikit-image used as exact-blur backgrounds; binary, synthetic and already-blurred

@@ -1,0 +1,75 @@
+"""Motion-told deblurring engine: a blurry frame, the motion of its adjacent pairs and the exposure → the sharp
+frame.
+
+Motion comes from the shipped RIFE network through the interpolation engine's per-pair cache, so each pair of
+adjacent source frames is estimated once and serves both frames it joins. A pair's velocity (pixels per frame
+interval) is F_0.5→1 − F_0.5→0, the displacement across the pair at its middle time. Frame n is told
+forward = velocity of pair (n, n+1), backward = velocity of pair (n−1, n); at a clip end or a scene cut the one
+side there is serves for both, and a frame with neither (a one-frame shot) is returned unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import vapoursynth as vs
+
+from ..models.motiondeblur import MotionDeblurNet
+from ..models.registry import get_spec
+from ..options import Options
+from .deblur import clamp_to_range
+from .frames import frame_to_tensor, tensor_to_frame
+from .interpolation import InterpolationEngine
+from .padding import crop, pad_to_multiple
+from .runtime import inference_context, shared_model
+
+
+class MotionDeblurEngine:
+    """Restores frame n from frames n−1, n, n+1 (``radius`` 1) and the exposure (fraction of the frame
+    interval the shutter was open)."""
+
+    radius = 1
+
+    def __init__(self, options: Options, device: torch.device, motion: InterpolationEngine | None = None) -> None:
+        self.spec = get_spec(options.deblur_model)
+        self.device = device
+        self.threads = options.threads
+        self.precision = options.precision
+        self.exposure = float(options.exposure)
+        self.model: MotionDeblurNet = shared_model(options.deblur_model, device)
+        self.motion = motion or InterpolationEngine(options, device)
+
+    def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame,
+                motion_frames: Sequence[vs.VideoFrame] | None = None) -> None:
+        """Write the sharp version of ``frames[1]`` (source frame ``indices[1]``) into ``out``, which is left
+        as it is when the frame has no neighbour to take motion from. ``indices``/``frames``: the window
+        n−1, n, n+1, a repeated number where the clip ends or a scene cut falls. ``motion_frames``: the same
+        window of the clip to estimate motion on (default: ``frames``)."""
+        (previous, centre, following) = indices
+        frame0, frame1, frame2 = motion_frames or frames
+        with inference_context(self.device, self.threads, self.precision):
+            velocities = []
+            if following != centre:
+                velocities.append(self.pair_velocity(centre, frame1, frame2))
+            if previous != centre:
+                velocities.append(self.pair_velocity(previous, frame0, frame1))
+            if not velocities:
+                return
+            forward, backward = velocities[0], velocities[-1]
+            blurry = frame_to_tensor(frames[1], self.device)
+            restored = self.run_model(blurry, forward, backward)
+            tensor_to_frame(clamp_to_range(restored, blurry), out)
+
+    def pair_velocity(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
+        """(1, 2, H, W) velocity of source pair (pair, pair+1) in pixels per frame interval."""
+        motion = self.motion.pair_motion(pair, frame0, frame1)
+        return crop(motion.flow[:, 2:4] - motion.flow[:, 0:2], frame0.height, frame0.width)
+
+    def run_model(self, blurry: torch.Tensor, forward: torch.Tensor, backward: torch.Tensor) -> torch.Tensor:
+        """The network on a (1, 3, H, W) frame and its (1, 2, H, W) velocities, padded to its input multiple."""
+        height, width = blurry.shape[-2:]
+        blur = (forward + backward) / 2 * self.exposure
+        disagreement = (forward - backward).norm(dim=1, keepdim=True) * self.exposure
+        padded = [pad_to_multiple(t, self.spec.input_multiple, "replicate") for t in (blurry, blur, disagreement)]
+        return crop(self.model(*padded), height, width)
