@@ -167,12 +167,14 @@ def seconds_per_frame(width: int, height: int, frames: int, model: str) -> float
     return statistics.median(times)
 
 
-def most_moving_box(speed: np.ndarray, width: int, height: int) -> tuple[int, int]:
-    """(left, top) of the width×height box, on a 16-pixel grid, with the most mean motion."""
+def most_blurred_box(error: np.ndarray, width: int, height: int) -> tuple[int, int]:
+    """(left, top) of the width×height box, on a 16-pixel grid, where the blur does the most damage (largest
+    mean of ``error``, the (H, W) squared difference between the blurry and the real frame). Motion alone
+    would pick a textureless sky, where flow is noise and blur changes nothing."""
     best, corner = -1.0, (0, 0)
-    for top in range(0, speed.shape[0] - height + 1, 16):
-        for left in range(0, speed.shape[1] - width + 1, 16):
-            mean = float(speed[top:top + height, left:left + width].mean())
+    for top in range(0, error.shape[0] - height + 1, 16):
+        for left in range(0, error.shape[1] - width + 1, 16):
+            mean = float(error[top:top + height, left:left + width].mean())
             if mean > best:
                 best, corner = mean, (left, top)
     return corner
@@ -180,7 +182,7 @@ def most_moving_box(speed: np.ndarray, width: int, height: int) -> tuple[int, in
 
 def crop_comparison(path: Path, clip_names: Sequence[str] = ("bikes", "city"), size: tuple[int, int] = (240, 160)
                     ) -> str:
-    """Write, for each clip, blurry | deblur | ground truth crops (strong blur) of its most moving box, one row
+    """Write, for each clip, blurry | deblur | ground truth crops (strong blur) of its most blurred box, one row
     per clip, as a PNG; returns a caption."""
     rows, captions = [], []
     width, height = size
@@ -188,11 +190,10 @@ def crop_comparison(path: Path, clip_names: Sequence[str] = ("bikes", "city"), s
         first, segment = segments(clip_name)[0]
         blurry = synth_blur(segment, STRONG.keep_every, duty=STRONG.duty)
         i = blurry_positions(segment.num_frames, STRONG.keep_every, 3)[1]
-        truth, source = rgb_clip(segment), STRONG.keep_every * i
-        speed = true_motion(rgb_array(truth.get_frame(source - 1)), rgb_array(truth.get_frame(source + 1)))
-        left, top = most_moving_box(speed, width, height)
-        tiles = [rgb_array(rgb_clip(c).get_frame(n))[top:top + height, left:left + width]
-                 for c, n in ((blurry, i), (deblur(blurry), i), (segment, source))]
+        source = STRONG.keep_every * i
+        frames = [rgb_array(rgb_clip(c).get_frame(n)) for c, n in ((blurry, i), (deblur(blurry), i), (segment, source))]
+        left, top = most_blurred_box(((frames[0] - frames[2]) ** 2).sum(-1), width, height)
+        tiles = [frame[top:top + height, left:left + width] for frame in frames]
         rows.append(np.concatenate([np.pad(t, ((0, 4), (0, 4), (0, 0)), constant_values=1.0) for t in tiles], axis=1))
         captions.append(f"{clip_name} source frame {first + source} (crop {width}x{height} at ({left}, {top}))")
     path.parent.mkdir(parents=True, exist_ok=True)
