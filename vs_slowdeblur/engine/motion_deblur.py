@@ -31,14 +31,14 @@ class MotionDeblurEngine:
 
     radius = 1
 
-    def __init__(self, options: Options, device: torch.device, motion: InterpolationEngine | None = None) -> None:
+    def __init__(self, options: Options, device: torch.device) -> None:
         self.spec = get_spec(options.deblur_model)
         self.device = device
         self.threads = options.threads
         self.precision = options.precision
         self.exposure = float(options.exposure)
         self.model: MotionDeblurNet = shared_model(options.deblur_model, device)
-        self.motion = motion or InterpolationEngine(options, device)
+        self.motion = InterpolationEngine(options, device)  # RIFE per source pair, cached
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame,
                 motion_frames: Sequence[vs.VideoFrame] | None = None) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,7 @@ from .synthetic import (
 
 # (keep_every, duty) of the real examples' blur; one shared list so that the cache of estimated motion fits it
 REAL_RECIPES = ((4, 0.75), (4, 0.5), (4, 1.0), (3, 0.75), (2, 0.75), (2, 1.0), (1, 0.875), (1, 0.5))
+Estimator = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (frame0, frame1) → RIFE's (1, 4, H, W) flow
 CENTRE_STRIDE = 2  # real examples are centred on every second source frame (motion is estimated once for each)
 
 
@@ -140,7 +142,7 @@ def blurry_keyframe(segment: np.ndarray, centre: int, keep_every: int, duty: flo
     return sum(w * segment[centre + j].astype(np.float32) for j, w in weights.items()) / 255
 
 
-def real_shot(segment: np.ndarray, keep_every: int, duty: float, estimate) -> RealShot:
+def real_shot(segment: np.ndarray, keep_every: int, duty: float, estimate: Estimator) -> RealShot:
     """Blur a densified segment with one recipe at every CENTRE_STRIDE-th usable real frame and estimate each
     keyframe's motion from its blurry neighbours keep_every real frames away (``estimate(frame0, frame1)``:
     RIFE's (F_0.5→0, F_0.5→1) flow, (1, 4, H, W))."""
@@ -170,7 +172,7 @@ def real_shot(segment: np.ndarray, keep_every: int, duty: float, estimate) -> Re
     return RealShot(np.stack(blurry), np.stack(sharp), np.stack(motion), duty)
 
 
-def real_shots(segments: list[np.ndarray], names: list[str], estimate,
+def real_shots(segments: list[np.ndarray], names: list[str], estimate: Estimator,
                recipes: tuple[tuple[int, float], ...] = REAL_RECIPES) -> list[RealShot]:
     """Every (segment, recipe) shot, cached in the training cache as .npz files named after the segment."""
     shots = []
@@ -214,10 +216,11 @@ def real_example(shots: list[RealShot], rng: np.random.Generator, patch: int,
 
 
 def cache_path_names(ranges: dict[str, tuple[tuple[int, int], ...]]) -> list[str]:
+    """The names clip-first-last of the ranges, in the order ``dense_segments`` returns their segments."""
     return [f"{name}-{first}-{last}" for name, spans in ranges.items() for first, last in spans]
 
 
-def rife_estimator(threads: int):
+def rife_estimator(threads: int) -> Estimator:
     """``estimate(frame0, frame1)`` → RIFE HDv3's (1, 4, H, W) flow of a pair of (1, 3, H, W) frames."""
     from ..engine.padding import crop, pad_to_multiple
     from ..models.interpolator import RifeInterpolator
