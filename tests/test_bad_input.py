@@ -228,6 +228,12 @@ OPERATOR_CASES: list[Any] = [
     pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, motion_scale=0.5),
                  ["(interpolate)", "unknown key 'motion_scale'", "valid keys are", "'model_scale'"],
                  id="unknown-keyword-option"),
+    pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, factr=2),
+                 ["(interpolate)", "unknown key 'factr'", "did you mean the parameter 'factor'?"],
+                 id="misspelt-parameter"),
+    pytest.param(lambda ctx: vs_slowdeblur.deblur(ctx.clip, motionclip=ctx.clip),
+                 ["(deblur)", "unknown key 'motionclip'", "did you mean the parameter 'motion_clip'?"],
+                 id="deblur-misspelt-parameter"),
     # presets
     pytest.param(lambda ctx: vs_slowdeblur.interpolate(ctx.clip, preset="ultra"),
                  ["(interpolate)", f"preset must be one of {preset_names()}", "got 'ultra'"], id="unknown-preset"),

@@ -98,6 +98,18 @@ def test_target_rates_are_exact(bikes_rgb: vs.VideoNode, source_fps: Fraction, f
     assert out.num_frames == math.ceil(2 * Fraction(str(fps)) / source_fps)
 
 
+def test_target_rate_is_exact_from_an_odd_source_rate(bikes_rgb: vs.VideoNode) -> None:
+    """From 260739/33125 fps (a rate read off a real file), fps=60000/1001 gives exactly 60000/1001, not the
+    nearby 176821978023/2949980000, and every output frame m shows source time m·fps_in/fps_out exactly."""
+    source_fps = Fraction(260739, 33125)
+    clip = bikes_rgb[:3].std.AssumeFPS(fpsnum=source_fps.numerator, fpsden=source_fps.denominator)
+    out = vs_slowdeblur.interpolate(clip, fps=Fraction(60000, 1001))
+    assert out.fps == Fraction(60000, 1001)
+    assert out.num_frames == math.ceil(3 * Fraction(60000, 1001) / source_fps)
+    for m in (1, 7, out.num_frames - 1):
+        assert out.get_frame(m).props[POSITION_PROP] == pytest.approx(float(m * source_fps / Fraction(60000, 1001)))
+
+
 def test_numpy_numbers_are_factors_and_rates(bikes_rgb: vs.VideoNode) -> None:
     """A factor or rate computed with NumPy (any integer or float type) works like the Python number; a
     float32 is read as the decimal it shows (59.94, not 59.939998626708984)."""

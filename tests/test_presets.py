@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import vapoursynth as vs
+import yaml
 
 import vs_slowdeblur
-from vs_slowdeblur.options import Options, preset_names, resolve_options
+from vs_slowdeblur.options import Options, preset_names, preset_text, resolve_options
 
 
 def test_shipped_presets_are_valid() -> None:
@@ -133,7 +134,23 @@ def test_listing_into_a_pipe_closed_early_is_quiet() -> None:
     """``python -m vs_slowdeblur presets | head -1``: the reader leaves early; no traceback, exit status 0."""
     listing = subprocess.Popen([sys.executable, "-m", "vs_slowdeblur", "presets"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
-    assert listing.stdout is not None and listing.stdout.readline().startswith(b"# --- ")
+    assert listing.stdout is not None and listing.stdout.readline().startswith(b"# Keys")
     listing.stdout.close()  # as head does after its line
     _, stderr = listing.communicate(timeout=120)
     assert listing.returncode == 0 and stderr == b"", stderr.decode()
+
+
+def test_listing_documents_the_keys_once_then_each_preset() -> None:
+    """``presets`` prints the key documentation the files share once, then every preset without it, each of
+    which still parses to the same options as its file."""
+    from vs_slowdeblur.cli import main
+
+    listing = subprocess.run([sys.executable, "-m", "vs_slowdeblur", "presets"], capture_output=True, text=True,
+                             check=True, timeout=120).stdout
+    assert listing.count("# Keys") == 1 and listing.count("#   exposure ") == 1
+    sections = listing.split("# --- ")[1:]
+    assert [section.split("\n", 1)[0] for section in sections] == preset_names()
+    for section in sections:
+        name, text = section.split("\n", 1)
+        assert yaml.safe_load(text) == yaml.safe_load(preset_text(name)), name
+    assert main(["presets", "fast", "nope"]) == 2

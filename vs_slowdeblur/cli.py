@@ -1,4 +1,5 @@
-"""Command line: ``python -m vs_slowdeblur {fetch,presets,models,demo}``. Messages go to stderr except listings."""
+"""Command line: ``python -m vs_slowdeblur {fetch,presets,models,demo,render}``. Messages go to stderr except
+listings."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import argparse
 import os
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 from .errors import FetchError
 from .models.registry import MODELS, fetch_weights, model_names
-from .options import preset_names, preset_text
+from .options import preset_names, preset_text, split_key_documentation
 from .samples import SAMPLE_NAMES, fetch_samples, sample_path
 
-DEMO_SCRIPT = Path("examples") / "demo.vpy"
 DEMO_OUTPUT = Path("out") / "demo.y4m"
 DEMO_SHEET = Path("out") / "contact_sheet.png"
 
@@ -34,11 +35,15 @@ def _fetch(names: list[str]) -> int:
 
 
 def _presets(names: list[str]) -> int:
-    for name in names or preset_names():
-        if name not in preset_names():
-            print(f"unknown preset {name!r}; shipped presets: {preset_names()}", file=sys.stderr)
-            return 2
-        print(f"# --- {name}\n{preset_text(name)}")
+    """Print the named presets (all by default), the key documentation they share once, first."""
+    unknown = [name for name in names if name not in preset_names()]
+    if unknown:
+        print(f"unknown preset {unknown[0]!r}; shipped presets: {preset_names()}", file=sys.stderr)
+        return 2
+    texts = [(name, *split_key_documentation(preset_text(name))) for name in names or preset_names()]
+    print(texts[0][1])
+    for name, _, rest in texts:
+        print(f"# --- {name}\n{rest}")
     return 0
 
 
@@ -51,20 +56,19 @@ def _models() -> int:
 
 
 def _demo() -> int:
-    """Render examples/demo.vpy with vspipe into out/demo.y4m (progress on stderr) and write a contact sheet
-    (blurry input | interpolate only | slowmo | real frame) to out/contact_sheet.png; print both paths."""
-    if not DEMO_SCRIPT.is_file():
-        print(f"run the demo from the repository root ({DEMO_SCRIPT} not found)", file=sys.stderr)
-        return 2
+    """Render the packaged demo.vpy (also examples/demo.vpy) with vspipe into out/demo.y4m under the current
+    folder (progress on stderr) and write a contact sheet (blurry input | interpolate only | slowmo | real
+    frame) to out/contact_sheet.png; print both paths."""
     sample_path("bikes")
     fetch_weights("rife-hdv3")
     fetch_weights("motion-deblur")
     DEMO_OUTPUT.parent.mkdir(exist_ok=True)
     vspipe = Path(sys.executable).with_name("vspipe")
-    command = [str(vspipe) if vspipe.exists() else "vspipe", "--progress", "--container", "y4m",
-               str(DEMO_SCRIPT), str(DEMO_OUTPUT)]
-    print("rendering: " + " ".join(command), file=sys.stderr)
-    result = subprocess.run(command, check=False, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    with resources.as_file(resources.files("vs_slowdeblur").joinpath("demo.vpy")) as script:
+        command = [str(vspipe) if vspipe.exists() else "vspipe", "--progress", "--container", "y4m",
+                   str(script), str(DEMO_OUTPUT)]
+        print("rendering: " + " ".join(command), file=sys.stderr)
+        result = subprocess.run(command, check=False, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if result.returncode != 0:
         print(f"vspipe failed with exit code {result.returncode}", file=sys.stderr)
         return result.returncode
@@ -85,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     presets = commands.add_parser("presets", help="list and print the shipped presets")
     presets.add_argument("names", nargs="*")
     commands.add_parser("models", help="list the registered models")
-    commands.add_parser("demo", help=f"render {DEMO_SCRIPT} to {DEMO_OUTPUT}")
+    commands.add_parser("demo", help=f"render the demo script (examples/demo.vpy) to {DEMO_OUTPUT}")
+    from .render import command as render_command
+
+    render_command.add_arguments(commands.add_parser("render", help="a video file or .vpy script in, a finished "
+                                                                    "video file out (FFV1, x264, x265, ProRes)"))
     args = parser.parse_args(argv)
     try:
         if args.command == "fetch":
@@ -94,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             return _presets(args.names)
         if args.command == "models":
             return _models()
+        if args.command == "render":
+            return render_command.run(args)
         return _demo()
     except FetchError as exc:
         print(f"vs_slowdeblur: {exc}", file=sys.stderr)

@@ -38,7 +38,8 @@ class Options:
     deblur: bool = True  # slowmo: deblur keyframes before interpolating (False = interpolate only)
     deblur_model: str = "motion-deblur"  # deblurring model (see `python -m vs_slowdeblur models`)
     window: int = 1  # deblur window radius in frames: 2·window + 1 blurry frames restore the centre one
-    exposure: float = 0.75  # motion-deblur: fraction of the frame interval the shutter is open (0.5 = 180°)
+    exposure: float | str = 0.75  # motion-deblur: fraction of the frame interval the shutter is open (0.5 = 180°),
+    # or "auto" (estimated per frame)
     tile: int = 0  # process frames in tiles of this many pixels (square, with overlap); 0 = whole frames
     tile_overlap: int = 128  # pixels shared by neighbouring tiles, blended linearly (64 lost 0.7 dB at 512)
 
@@ -89,8 +90,9 @@ def _device(value: Any) -> str | None:
 
 
 def _exposure(value: Any) -> str | None:
-    ok = is_finite_real(value) and 0 < value <= 1
-    return None if ok else "a number in (0, 1], the fraction of the frame interval the shutter is open (0.5 = 180°)"
+    ok = value == "auto" or (is_finite_real(value) and 0 < value <= 1)
+    return None if ok else ("a number in (0, 1], the fraction of the frame interval the shutter is open "
+                            "(0.5 = 180°), or 'auto'")
 
 
 def _boolean(value: Any) -> str | None:
@@ -127,6 +129,14 @@ def preset_names() -> list[str]:
 
 def preset_text(name: str) -> str:
     return resources.files("vs_slowdeblur.presets").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def split_key_documentation(text: str) -> tuple[str, str]:
+    """(the "# Keys" comment block every shipped preset carries, the preset's text without it)."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("# Keys")), len(lines))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("#")), len(lines))
+    return "".join(lines[start:end]), "".join(lines[:start] + lines[end:])
 
 
 class _DuplicateKey(yaml.YAMLError):
@@ -182,17 +192,20 @@ def _read_preset(preset: str) -> tuple[str, Any]:
     return origin, _load(text, origin)
 
 
-def validate(values: dict[str, Any], origin: str, offered: Iterable[str] | None = None) -> dict[str, Any]:
+def validate(values: dict[str, Any], origin: str, offered: Iterable[str] | None = None,
+             parameters: Iterable[str] = ()) -> dict[str, Any]:
     """Check every key and value; errors name the origin (preset), the key, the value and what is allowed.
     ``offered``: the keys an unknown key's error lists (default: all; an operator leaves out those it refuses).
+    ``parameters``: the operator's own parameters, which an unknown keyword may be a misspelling of too.
     Returns the values with NumPy numbers as Python's."""
     prefix = f"{origin}: " if origin else ""
-    valid = sorted(SCHEMA if offered is None else offered)
+    valid, parameters = sorted(SCHEMA if offered is None else offered), list(parameters)
     for key, value in values.items():
         check = SCHEMA.get(key)
         if check is None:
-            close = difflib.get_close_matches(str(key), valid, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            close = difflib.get_close_matches(str(key), valid + parameters, n=1)
+            kind = "the parameter " if close and close[0] not in valid else ""
+            hint = f" (did you mean {kind}{close[0]!r}?)" if close else ""
             raise ValueError(f"{prefix}unknown key {key!r}{hint}; valid keys are {valid}")
         allowed = check(value)
         if allowed is not None:
@@ -207,9 +220,9 @@ def keyword_keys(refused: Iterable[str]) -> list[str]:
 
 
 def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, Any],
-                    offered: Iterable[str] | None = None) -> Options:
+                    offered: Iterable[str] | None = None, parameters: Iterable[str] = ()) -> Options:
     """Defaults, then the preset's values, then explicit keyword arguments (which win). ``offered``: the keys
-    an unknown keyword's error lists (default: all)."""
+    an unknown keyword's error lists (default: all); ``parameters``: the operator's own (see ``validate``)."""
     values: dict[str, Any] = {}
     if preset is not None:
         if isinstance(preset, os.PathLike):
@@ -223,7 +236,7 @@ def resolve_options(preset: str | os.PathLike[str] | None, overrides: dict[str, 
             raise ValueError(f"{origin} must be a mapping of keys to values, got {type(loaded).__name__}")
         values.update(validate(loaded, origin))
     explicit = {key: value for key, value in overrides.items() if value is not None}
-    values.update(validate(explicit, "", offered))
+    values.update(validate(explicit, "", offered, parameters))
     tile, overlap = values.get("tile", Options.tile), values.get("tile_overlap", Options.tile_overlap)
     if tile and overlap * 2 >= tile:
         raise ValueError(f"tile_overlap must be less than half of tile, got tile={tile}, tile_overlap={overlap}; "

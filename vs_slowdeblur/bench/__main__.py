@@ -1,4 +1,4 @@
-"""``python -m vs_slowdeblur.bench interp|deblur|joint``: print a benchmark as markdown on stdout (progress on
+"""``python -m vs_slowdeblur.bench interp|deblur|joint|render``: print a benchmark as markdown on stdout (progress on
 stderr); ``--write-docs`` also puts it into its section of docs/BENCHMARKS.md."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import deblur, interp, joint
+from . import deblur, interp, joint, render
 from .common import CLIP_NAMES, HELD_OUT_CLIPS, machine
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "BENCHMARKS.md"
@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     joint_parser.add_argument("--clips", type=_held_out_clip_list, default=list(CLIP_NAMES))
     joint_parser.add_argument("--positions", type=int, default=3, help="keyframes per held-out segment")
     joint_parser.add_argument("--write-docs", action="store_true", help=f"update the joint section of {DOCS}")
+    render_parser = commands.add_parser("render", help="render: 1 process vs local workers, overlap cost")
+    render_parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per configuration")
+    render_parser.add_argument("--write-docs", action="store_true", help=f"update the render section of {DOCS}")
     args = parser.parse_args(argv)
 
     if args.command == "interp":
@@ -75,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         body = interp.report(args.clips, positions_2x, positions_4x, speed_frames, rounds)
     elif args.command == "joint":
         body = joint.report(args.clips, 1 if args.quick else args.positions)
+    elif args.command == "render":
+        body = render.report(args.rounds)
     else:
         image = DOCS.parent / "deblur_crop.png" if args.write_docs else None
         body = deblur.report(args.clips, 1 if args.quick else args.positions, 0 if args.quick else 5, image)

@@ -19,6 +19,7 @@ from ..models.motiondeblur import MotionDeblurNet
 from ..models.registry import get_spec
 from ..options import Options
 from .deblur import clamp_to_range
+from .exposure import AUTO, estimate_exposure
 from .frames import frame_to_tensor, tensor_to_frame
 from .interpolation import InterpolationEngine
 from .padding import crop, pad_to_multiple
@@ -27,7 +28,7 @@ from .runtime import inference_context, shared_model
 
 class MotionDeblurEngine:
     """Restores frame n from frames n−1, n, n+1 (``radius`` 1) and the exposure (fraction of the frame
-    interval the shutter was open)."""
+    interval the shutter was open, or ``"auto"``: estimated per frame, see ``engine.exposure``)."""
 
     radius = 1
 
@@ -36,14 +37,15 @@ class MotionDeblurEngine:
         self.device = device
         self.threads = options.threads
         self.precision = options.precision
-        self.exposure = float(options.exposure)
+        self.exposure: float | str = options.exposure if options.exposure == AUTO else float(options.exposure)
         self.model: MotionDeblurNet = shared_model(options.deblur_model, device)
         self.motion = InterpolationEngine(options, device)  # RIFE per source pair, cached
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame,
-                motion_frames: Sequence[vs.VideoFrame] | None = None) -> None:
-        """Write the sharp version of ``frames[1]`` (source frame ``indices[1]``) into ``out``, which is left
-        as it is when the frame has no neighbour to take motion from. ``indices``/``frames``: the window
+                motion_frames: Sequence[vs.VideoFrame] | None = None) -> float | None:
+        """Write the sharp version of ``frames[1]`` (source frame ``indices[1]``) into ``out`` and return the
+        exposure it was restored for; ``out`` is left as it is, and None returned, when the frame has no
+        neighbour to take motion from. ``indices``/``frames``: the window
         n−1, n, n+1, a repeated number where the clip ends or a scene cut falls. ``motion_frames``: the same
         window of the clip to estimate motion on (default: ``frames``)."""
         (previous, centre, following) = indices
@@ -55,21 +57,27 @@ class MotionDeblurEngine:
             if previous != centre:
                 velocities.append(self.pair_velocity(previous, frame0, frame1))
             if not velocities:
-                return
+                return None
             forward, backward = velocities[0], velocities[-1]
             blurry = frame_to_tensor(frames[1], self.device)
-            restored = self.run_model(blurry, forward, backward)
+            exposure = self.exposure
+            if exposure == AUTO:
+                exposure = estimate_exposure(self.run_model, blurry, forward, backward)
+            restored = self.run_model(blurry, forward, backward, exposure)
             tensor_to_frame(clamp_to_range(restored, blurry), out)
+            return exposure
 
     def pair_velocity(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
         """(1, 2, H, W) velocity of source pair (pair, pair+1) in pixels per frame interval."""
         motion = self.motion.pair_motion(pair, frame0, frame1)
         return crop(motion.flow[:, 2:4] - motion.flow[:, 0:2], frame0.height, frame0.width)
 
-    def run_model(self, blurry: torch.Tensor, forward: torch.Tensor, backward: torch.Tensor) -> torch.Tensor:
-        """The network on a (1, 3, H, W) frame and its (1, 2, H, W) velocities, padded to its input multiple."""
+    def run_model(self, blurry: torch.Tensor, forward: torch.Tensor, backward: torch.Tensor,
+                  exposure: float) -> torch.Tensor:
+        """The network on a (1, 3, H, W) frame and its (1, 2, H, W) velocities (pixels per frame interval) over
+        ``exposure`` frame intervals, padded to its input multiple."""
         height, width = blurry.shape[-2:]
-        blur = (forward + backward) / 2 * self.exposure
-        disagreement = (forward - backward).norm(dim=1, keepdim=True) * self.exposure
+        blur = (forward + backward) / 2 * exposure
+        disagreement = (forward - backward).norm(dim=1, keepdim=True) * exposure
         padded = [pad_to_multiple(t, self.spec.input_multiple, "replicate") for t in (blurry, blur, disagreement)]
         return crop(self.model(*padded), height, width)

@@ -16,8 +16,9 @@ from ..errors import operator_error
 from ..options import is_finite_real
 
 MAX_DIMENSION = 16384  # pixels; larger frames are refused before any memory is allocated
-# Rate ratios are reduced to fractions with at most this denominator: every ratio between integer and
-# n/1001 rates up to 120000/1001 is exact (59.94 → 144 fps is 3003/1250); only odd floats are approximated.
+# A factor is reduced to a fraction with at most this denominator (every ratio between integer and n/1001 rates up
+# to 120000/1001 is exact: 59.94 → 144 fps is 3003/1250; only odd decimals are approximated). A target fps is
+# never approximated: the output runs at exactly that rate, however long the ratio's cycle.
 MAX_FACTOR_DENOMINATOR = 120000
 MAX_FACTOR = 256
 MAX_FRAMES = 2**31 - 1  # VapourSynth's limit on a clip's length
@@ -122,7 +123,7 @@ def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> F
         if ratio <= 1:
             raise operator_error(operator, f"fps must be above the clip's {clip.fps} fps, got {fps}; "
                                            f"interpolation only raises the frame rate")
-        return _bounded(operator, clip, "fps", fps, ratio)
+        return _bounded(operator, clip, "fps", fps, ratio, exact=True)
     ratio = _as_fraction(operator, "factor", factor)
     if ratio <= 1:
         raise operator_error(operator, f"factor must be > 1, got {factor}; use e.g. factor=2 for double rate")
@@ -131,11 +132,12 @@ def output_factor(operator: str, clip: vs.VideoNode, factor: Any, fps: Any) -> F
     return _bounded(operator, clip, "factor", factor, ratio)
 
 
-def _bounded(operator: str, clip: vs.VideoNode, name: str, value: Any, ratio: Fraction) -> Fraction:
+def _bounded(operator: str, clip: vs.VideoNode, name: str, value: Any, ratio: Fraction,
+             exact: bool = False) -> Fraction:
     if ratio > MAX_FACTOR:
         raise operator_error(operator, f"{name}={value} asks for {float(ratio):.4g}x the frame rate; "
                                        f"at most {MAX_FACTOR}x is supported")
-    limited = ratio.limit_denominator(MAX_FACTOR_DENOMINATOR)
+    limited = ratio if exact else ratio.limit_denominator(MAX_FACTOR_DENOMINATOR)
     if limited <= 1:
         raise operator_error(operator, f"{name}={value} is too close to the clip's own rate to interpolate")
     frames = Timeline(limited, clip.num_frames).output_length

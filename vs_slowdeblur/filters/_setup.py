@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -13,12 +14,20 @@ from ..errors import FetchError, operator_error
 from ..options import Options, keyword_keys, resolve_options
 
 
+def parameter_names(function: Callable[..., Any]) -> list[str]:
+    """The named parameters of an operator after its clip (``factor``, ``fps``, …), which a misspelt keyword
+    may have meant."""
+    return [name for name, parameter in list(inspect.signature(function).parameters.items())[1:]
+            if parameter.kind is not inspect.Parameter.VAR_KEYWORD]
+
+
 def resolve(operator: str, preset: str | os.PathLike[str] | None, overrides: dict[str, Any],
-            refused: Iterable[str] = ()) -> tuple[Options, torch.device]:
+            refused: Iterable[str] = (), parameters: Iterable[str] = ()) -> tuple[Options, torch.device]:
     """Validated options (defaults < preset < explicit overrides) and the torch device they name.
-    ``refused``: keys the operator refuses as keywords, left out of an unknown keyword's list of valid keys."""
+    ``refused``: keys the operator refuses as keywords, left out of an unknown keyword's list of valid keys;
+    ``parameters``: the operator's own parameters, suggested for a keyword that misspells one."""
     try:
-        options = resolve_options(preset, overrides, keyword_keys(refused))
+        options = resolve_options(preset, overrides, keyword_keys(refused), parameters)
     except ValueError as exc:
         raise operator_error(operator, str(exc)) from None
     return options, device_of(operator, options)

@@ -20,11 +20,11 @@ from ..models.registry import model_names
 from ..options import INTERPOLATION_KEYS, Options
 from ._checks import check_clip, check_integer, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
-from ._setup import make_engine, resolve
+from ._setup import make_engine, parameter_names, resolve
 
 OPERATOR = "deblur"
 WINDOW_PROP = "SlowdeblurWindow"  # source frame numbers the restored frame was computed from
-EXPOSURE_PROP = "SlowdeblurExposure"  # motion-deblur: the exposure it was told (fraction of the frame interval)
+EXPOSURE_PROP = "SlowdeblurExposure"  # motion-deblur: the exposure restored for (fraction of the frame interval)
 MAX_WINDOW = 3
 MOTION_MODEL = "motion-deblur"
 
@@ -33,7 +33,7 @@ def deblur(
     clip: vs.VideoNode,
     *,
     window: int | None = None,
-    exposure: float | None = None,
+    exposure: float | str | None = None,
     model: str = MOTION_MODEL,
     motion_clip: vs.VideoNode | None = None,
     device: str | None = None,
@@ -43,16 +43,20 @@ def deblur(
 ) -> vs.VideoNode:
     """Sharpen motion-blurred frames. With the default ``model="motion-deblur"``, frame n is restored from its
     pixels and the motion of its adjacent pairs (n−1, n) and (n, n+1), estimated by the RIFE network, over an
-    exposure of ``exposure`` frame intervals (the fraction of the frame interval the shutter is open, 0 < e ≤ 1;
-    0.5 is a 180° shutter; default 0.75 from the preset). ``motion_clip``: estimate the motion on this clip
-    instead (same length and size; a denoised copy, say, as MVTools' prefilter). ``model="window-deblur"``
-    (the older network) restores frame n from frames n−window … n+window instead (``window``: radius in
-    frames). Neither reaches past the clip's ends or across a scene cut (the boundary frame is repeated; a frame
-    alone in its shot comes back unchanged). Same length, rate, format and props as the input, plus
-    ``SlowdeblurWindow`` (the source frame numbers used) and, for motion-deblur, ``SlowdeblurExposure``. The
-    model works in float RGB; its change is added to the source pixels in the source format, so unchanged
-    pixels keep their exact values. ``preset``/``overrides`` as in ``interpolate``; interpolation options
-    (``timing``, ``model_scale``, ``tile``, ``tile_overlap``) and ``deblur`` are refused as keywords.
+    exposure of ``exposure`` frame intervals (the fraction of the frame interval the shutter is open, 0 < e ≤ 1; 0.5
+    is a 180° shutter; default 0.75 from the preset), or ``exposure="auto"``: per frame, the candidate 1/8, 1/4,
+    1/2, 3/4 or 1 whose restoration, blurred again along the motion, best matches the input (five network runs on
+    the 128-pixel square where the frame moves most). "auto" is safe on sharp or lightly blurred input, which a
+    too-large exposure damages, but it often picks less than the truth on strong blur and gains less there
+    (docs/BENCHMARKS.md). ``motion_clip``: estimate the motion on this clip instead (same length and size; a
+    denoised copy, say, as MVTools' prefilter). ``model="window-deblur"`` (the older network) restores frame n from
+    frames n−window … n+window instead (``window``: radius in frames). Neither reaches past the clip's ends or
+    across a scene cut (the boundary frame is repeated; a frame alone in its shot comes back unchanged). Same
+    length, rate, format and props as the input, plus ``SlowdeblurWindow`` (the source frame numbers used) and, for
+    motion-deblur, ``SlowdeblurExposure`` (the exposure restored for; absent on a frame returned unchanged). The
+    model works in float RGB; its change is added to the source pixels in the source format, so unchanged pixels
+    keep their exact values. ``preset``/``overrides`` as in ``interpolate``; interpolation options (``timing``,
+    ``model_scale``, ``tile``, ``tile_overlap``) and ``deblur`` are refused as keywords.
 
     Example (.vpy): ``clip = vs_slowdeblur.deblur(clip, exposure=0.5)``
     """
@@ -73,7 +77,8 @@ def deblur(
         raise operator_error(OPERATOR, f"model must be one of {model_names('deblur')}, got {model!r}")
     options, torch_device = resolve(OPERATOR, preset, {"deblur_model": model, "device": device, "window": window,
                                                         "exposure": exposure, **overrides},
-                                    refused=(*INTERPOLATION_KEYS, "deblur", "deblur_model"))
+                                    refused=(*INTERPOLATION_KEYS, "deblur", "deblur_model"),
+                                    parameters=parameter_names(deblur))
     engine = make_engine(OPERATOR, options.deblur_model, lambda: deblur_engine(options, torch_device))
     return build_deblur(clip, engine, options, scene_change, motion_clip=motion_clip)
 
@@ -89,7 +94,7 @@ def check_motion_clip(clip: vs.VideoNode, motion_clip: vs.VideoNode, model: str)
                                        f"for {clip.num_frames} of {clip.width}x{clip.height}; trim or resize it")
 
 
-def check_model_keywords(operator: str, model: str, window: int | None, exposure: float | None) -> None:
+def check_model_keywords(operator: str, model: str, window: int | None, exposure: float | str | None) -> None:
     """Refuse the keyword the chosen deblurring model would ignore: ``exposure`` for window-deblur, a
     ``window`` other than 1 for motion-deblur (which always takes its motion from the adjacent frames)."""
     if model == MOTION_MODEL and window not in (None, 1):
@@ -123,8 +128,7 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngines, options: Options, sc
         taps += [shifted(to_working(motion_clip), k) for k in range(-radius, radius + 1)]
     differences = scene.pair_difference(working)
     cut_taps = [shifted(differences, k) for k in range(-radius, radius)]  # pair (n+k, n+k+1)
-    props = {EXPOSURE_PROP: engine.exposure} if isinstance(engine, MotionDeblurEngine) else {}
-    restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames, props=props,
+    restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames,
                       motion_taps=motion_clip is not None,
                       scene_change=scene_change, threshold=options.scene_threshold,
                       failure=partial(frame_error, operator, what=what))
@@ -137,7 +141,7 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngines, options: Options, sc
 
 
 def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngines, radius: int, num_frames: int,
-                   props: dict[str, float], motion_taps: bool, scene_change: bool, threshold: float,
+                   motion_taps: bool, scene_change: bool, threshold: float,
                    failure: Callable[[int, Exception], vs.Error]) -> vs.VideoFrame:
     width = 2 * radius + 1
     taps, motion, cut_taps = f[:width], f[width:2 * width] if motion_taps else None, f[(1 + motion_taps) * width:]
@@ -151,11 +155,12 @@ def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngines, radius
     try:
         window = [taps[i - n + radius] for i in indices]
         if motion is None:
-            engine.restore(indices, window, out)
+            exposure = engine.restore(indices, window, out)
         else:
-            engine.restore(indices, window, out, [motion[i - n + radius] for i in indices])
+            exposure = engine.restore(indices, window, out, [motion[i - n + radius] for i in indices])
     except Exception as exc:
         raise failure(n, exc) from exc
     out.props[WINDOW_PROP] = indices
-    out.props.update(props)
+    if exposure is not None:
+        out.props[EXPOSURE_PROP] = exposure
     return out

@@ -19,7 +19,7 @@ from ..models.registry import model_names
 from ..options import DEBLUR_KEYS, Options
 from ._checks import check_clip, check_scene_change, output_factor, refuse_unused
 from ._graph import parallel_modify_frame
-from ._setup import make_engine, resolve
+from ._setup import make_engine, parameter_names, resolve
 
 OPERATOR = "interpolate"
 POSITION_PROP = "SlowdeblurPosition"  # source time of the output frame, in source frames
@@ -59,7 +59,7 @@ def interpolate(
     if model not in model_names("interpolate"):
         raise operator_error(OPERATOR, f"model must be one of {model_names('interpolate')}, got {model!r}")
     options, torch_device = resolve(OPERATOR, preset, {"model": model, "device": device, **overrides},
-                                    refused=REFUSED_KEYS)
+                                    refused=REFUSED_KEYS, parameters=parameter_names(interpolate))
     engine = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
     return build_interpolation(clip, Timeline(ratio, clip.num_frames), engine, options, scene_change)
 

@@ -12,7 +12,7 @@ from ..engine.interpolation import InterpolationEngine
 from ..engine.timeline import Timeline
 from ..options import DEBLUR_KEYS
 from ._checks import check_bool, check_clip, check_integer, check_scene_change, output_factor, refuse_unused
-from ._setup import make_engine, resolve
+from ._setup import make_engine, parameter_names, resolve
 from .deblur import MAX_WINDOW, build_deblur, check_model_keywords, deblur_engine
 from .interpolate import build_interpolation
 
@@ -51,7 +51,8 @@ def slowmo(
     if window is not None:
         window = check_integer(OPERATOR, "window", window, 0, MAX_WINDOW)
     options, torch_device = resolve(OPERATOR, preset, {"deblur": deblur, "window": window, "exposure": exposure,
-                                                       "device": device, **overrides})
+                                                       "device": device, **overrides},
+                                    parameters=parameter_names(slowmo))
     if not options.deblur:
         off = "deblur=False" if deblur is False else f"preset {preset!r}"
         refuse_unused(OPERATOR, {"window": window, "exposure": exposure, **overrides}, DEBLUR_KEYS,
