@@ -27,7 +27,7 @@ def slowmo(
     preset: str | os.PathLike[str] | None = "balanced",
     deblur: bool | None = None,
     window: int | None = None,
-    exposure: float | None = None,
+    exposure: float | str | None = None,
     scene_change: bool = True,
     device: str | None = None,
     **overrides: Any,
