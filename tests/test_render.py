@@ -1,6 +1,6 @@
 """``vs-slowdeblur render``: a real clip with a scene cut and an audio track in, FFV1 out. Chunked renders on
-one or two workers decode to the in-process operator's frames bit for bit; --start/--end give exactly those
-frames; a render killed after its first chunk resumes; bad arguments are one line and exit code 2."""
+one or two workers or a local Ray decode to the in-process operator's frames bit for bit; --start/--end give
+exactly those frames; a render killed after its first chunk resumes; bad arguments are one line and exit code 2."""
 
 from __future__ import annotations
 
@@ -92,6 +92,15 @@ def test_workers_render_the_operators_frames_with_the_audio(source: Path, refere
     assert not list(tmp_path.glob(".*render-*"))  # the work folder goes once the output is complete
 
 
+def test_a_local_ray_renders_the_same_frames(source: Path, reference: vs.VideoNode, tmp_path: Path) -> None:
+    output = tmp_path / "ray.mkv"
+    result = render(str(source), str(output), "--op", "interpolate", "--workers", "2", "--chunk-frames", "8",
+                    "--ray", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and "Ray at local" in result.stderr and "28/28 frames" in result.stderr
+    assert same_frames(core.bs.VideoSource(str(output)), reference) == []
+
+
 def test_start_and_end_select_output_frames(source: Path, reference: vs.VideoNode, tmp_path: Path) -> None:
     output = tmp_path / "part.mkv"
     result = render(str(source), str(output), "--op", "interpolate", "--start", "9", "--end", "16", cwd=tmp_path)
@@ -141,6 +150,8 @@ def test_a_script_input_renders_its_output(source: Path, tmp_path: Path) -> None
     (["{source}", "out.mkv", "--op", "deblur", "--fps", "50"], "--factor/--fps have no effect with --op deblur"),
     (["{source}", "no/such/folder/out.mkv"], "does not exist or is not writable"),
     (["{source}", "out.mkv", "--codec", "prores", "--crf", "3"], "--crf sets x264/x265 quality"),
+    (["{source}", "out.mkv", "--ray", "127.0.0.1:1"], "no Ray head answers there"),
+    (["{source}", "out.mkv", "--ray", "nonsense"], "--ray takes HOST:PORT"),
 ])
 def test_bad_arguments_are_one_line_and_exit_code_2(source: Path, tmp_path: Path, args: list[str],
                                                     message: str) -> None:

@@ -1,5 +1,6 @@
-"""``bench render``: wall time of ``vs-slowdeblur render`` in one process against local workers, and the
-overlap cost of chunking (source frames each chunk's graph reads, per output frame, against one whole render).
+"""``bench render``: wall time of ``vs-slowdeblur render`` in one process against local workers and a local
+Ray, and the overlap cost of chunking (source frames each chunk's graph reads, per output frame, against one
+whole render).
 
 The input is one shot of a real clip written losslessly to a file first; every configuration renders it with
 ``interpolate`` 2x to FFV1 and is checked to decode to the same frames as the one-process render."""
@@ -56,11 +57,11 @@ def overlap_cost(chunks: list[Chunk], factor: int) -> float:
     return sum(len(source_frames(c, factor)) for c in chunks) / len(whole)
 
 
-def timed_render(source: Path, output: Path, workers: int, chunk_frames: int) -> float:
+def timed_render(source: Path, output: Path, workers: int, chunk_frames: int, ray: bool) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "vs_slowdeblur", "render", str(source), str(output), "--op",
                     "interpolate", "--factor", str(FACTOR), "--workers", str(workers), "--chunk-frames",
-                    str(chunk_frames)], check=True, capture_output=True)
+                    str(chunk_frames), *(["--ray"] if ray else [])], check=True, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -73,22 +74,24 @@ def same_frames(a: Path, b: Path) -> bool:
 
 def report(rounds: int) -> str:
     frames = (SHOT[1] - SHOT[0] + 1) * FACTOR
-    configurations = [("1 process, 1 chunk", 1, frames), ("2 local workers, 2 chunks", 2, math.ceil(frames / 2)),
-                      ("2 local workers, 8 chunks", 2, math.ceil(frames / 8))]
+    configurations = [("1 process, 1 chunk", 1, frames, False),
+                      ("2 local workers, 2 chunks", 2, math.ceil(frames / 2), False),
+                      ("2 local workers, 8 chunks", 2, math.ceil(frames / 8), False),
+                      ("local Ray, 2 workers, 2 chunks", 2, math.ceil(frames / 2), True)]
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         source = write_source(folder)
-        seconds: dict[str, list[float]] = {name: [] for name, _, _ in configurations}
+        seconds: dict[str, list[float]] = {name: [] for name, *_ in configurations}
         for round_number in range(rounds):  # interleaved, so drift on this machine hits every configuration
-            for name, workers, chunk_frames in configurations:
+            for name, workers, chunk_frames, ray in configurations:
                 print(f"bench render: round {round_number + 1}, {name}", file=sys.stderr)
-                seconds[name].append(timed_render(source, folder / f"{workers}-{chunk_frames}.mkv", workers,
-                                                  chunk_frames))
-        reference = folder / f"1-{frames}.mkv"
-        identical = {name: same_frames(reference, folder / f"{w}-{c}.mkv") for name, w, c in configurations}
+                seconds[name].append(timed_render(source, folder / f"{workers}-{chunk_frames}-{ray}.mkv", workers,
+                                                  chunk_frames, ray))
+        reference = folder / f"1-{frames}-False.mkv"
+        identical = {name: same_frames(reference, folder / f"{w}-{c}-{r}.mkv") for name, w, c, r in configurations}
     baseline = float(np.median(seconds[configurations[0][0]]))
     rows = []
-    for name, _, chunk_frames in configurations:
+    for name, _, chunk_frames, _ in configurations:
         median = float(np.median(seconds[name]))
         chunks = plan(0, frames - 1, [], chunk_frames)
         rows.append([name, f"{median:.1f}", f"{frames / median:.2f}", f"{baseline / median:.2f}",
@@ -100,5 +103,5 @@ def report(rounds: int) -> str:
             f"by the workers (VapourSynth threads per worker = cpu_count / workers; torch 1 thread per "
             f"callback). Wall time includes each process's start-up (torch import, model load). Overlap cost: "
             f"source frames read summed over the chunks / read by one whole render (each chunk boundary inside a "
-            f"pair reads that pair twice and runs its motion twice).\n\n{table}\n\nRay (`--ray`) is not built "
-            f"yet, so it has no row.\n")
+            f"pair reads that pair twice and runs its motion twice). The Ray row starts a local Ray of 2 CPUs "
+            f"(`--ray`), which is part of its time.\n\n{table}\n")

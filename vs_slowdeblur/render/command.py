@@ -18,6 +18,7 @@ import yaml
 from ..filters._checks import output_factor
 from ..options import validate
 from .chunks import Chunk, cut_frames, plan
+from .distributed import check_reachable, render_on_ray
 from .ffmpeg import RenderError, ffmpeg_path, join
 from .graph import apply_operator, open_input, y4m_ready
 from .job import CODECS, OPERATORS, Job
@@ -46,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1, help="chunks rendered at once, each in its own process")
     parser.add_argument("--chunk-frames", type=int, default=DEFAULT_CHUNK_FRAMES,
                         help=f"most output frames per chunk (default {DEFAULT_CHUNK_FRAMES})")
+    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="render the chunks as Ray tasks: alone, on a local Ray of --workers CPUs; with an "
+                             "address (HEAD:6379), on that cluster (needs pip install 'vs_slowdeblur[ray]')")
     parser.add_argument("--work-dir", help="folder of finished chunks, kept until OUTPUT is complete so that a "
                                            "rerun resumes (default: beside OUTPUT)")
 
@@ -53,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         job, workers, chunk_frames = job_of(args)
-        return render(job, workers, chunk_frames, args.work_dir)
+        return render(job, workers, chunk_frames, args.work_dir, args.ray)
     except (ValueError, RenderError, vs.Error) as exc:
         message = " ".join(str(exc).split())
         print(f"vs-slowdeblur render: {message}", file=sys.stderr)
@@ -102,13 +106,17 @@ def job_of(args: argparse.Namespace) -> tuple[Job, int, int]:
         options[key.strip()] = yaml.safe_load(text)
     validate(options, "--option")
     ffmpeg_path()  # missing ffmpeg is reported before any work
+    if args.ray not in (None, "local"):
+        check_reachable(args.ray)
     threads = max(1, (os.cpu_count() or 1) // args.workers)
     job = Job(str(source.resolve()), str(output.resolve()), None if is_script else (args.op or "slowmo"),
               args.factor, args.fps, args.preset, options, args.start, args.end, args.codec, args.crf, threads)
     return job, args.workers, args.chunk_frames
 
 
-def render(job: Job, workers: int, chunk_frames: int, work_dir: str | None) -> int:
+def render(job: Job, workers: int, chunk_frames: int, work_dir: str | None, ray: str | None = None) -> int:
+    """Render ``job``: plan, the missing chunks on ``workers`` local processes (or as Ray tasks: ``ray`` is
+    "local" or a cluster address), join, clean up. Returns the exit code."""
     operated = apply_operator(job, open_input(job))
     clip = y4m_ready(operated)
     if clip.format.id != operated.format.id:
@@ -127,19 +135,15 @@ def render(job: Job, workers: int, chunk_frames: int, work_dir: str | None) -> i
     chunks = plan(first, last, [] if job.is_script else _cuts(job, first, last), chunk_frames)
     todo = [chunk for chunk in chunks if not is_finished(work, chunk)]
     print(f"render: {last - first + 1} output frames of {clip.width}x{clip.height} {clip.format.name} in "
-          f"{len(chunks)} chunks ({len(chunks) - len(todo)} already done), {workers} worker(s)", file=sys.stderr)
+          f"{len(chunks)} chunks ({len(chunks) - len(todo)} already done), "
+          f"{'Ray at ' + ray if ray else str(workers) + ' worker(s)'}", file=sys.stderr)
     progress = Progress(last - first + 1, sum(chunk.frames for chunk in chunks if chunk not in todo))
     script = write_script(work, job_path)
     frame_bytes = _frame_bytes(clip)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(render_chunk, script, work, chunk, frame_bytes, progress) for chunk in todo]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:
-            for future in futures:  # the first failure stops the render; finished chunks stay for a rerun
-                future.cancel()
-            raise
+    if ray is not None:
+        render_on_ray(None if ray == "local" else ray, workers, script, work, todo, frame_bytes, progress)
+    else:
+        _render_locally(workers, script, work, todo, frame_bytes, progress)
     progress.finish()
     whole = first == 0 and last == clip.num_frames - 1
     audio = Path(job.input) if whole and not job.is_script else None
@@ -157,6 +161,19 @@ def render(job: Job, workers: int, chunk_frames: int, work_dir: str | None) -> i
     return 0
 
 
+def _render_locally(workers: int, script: Path, work: Path, chunks: list[Chunk], frame_bytes: int,
+                    progress: Progress) -> None:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(render_chunk, script, work, chunk, frame_bytes, progress) for chunk in chunks]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:  # the first failure stops the render; finished chunks stay for a rerun
+                future.cancel()
+            raise
+
+
 def _cuts(job: Job, first: int, last: int) -> list[int]:
     source = open_input(job)
     rate = job.rate()
@@ -170,4 +187,3 @@ def _frame_bytes(clip: vs.VideoNode) -> int:
                * fmt.bytes_per_sample for p in range(fmt.num_planes))
 
 
-__all__ = ["Chunk", "add_arguments", "run"]
