@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from vs_slowdeblur.bench.__main__ import markers, write_docs
-from vs_slowdeblur.bench.common import Score, cut_after, load_clip, sample_positions
+from vs_slowdeblur.bench.common import Score, load_clip, sample_positions
 from vs_slowdeblur.bench.interp import MethodRun, QualityRun, overall_mean, quality, quality_table, timing_comparison
+from vs_slowdeblur.engine.scene import detected_cuts
 
 BEGIN, END = markers("interp")
 
@@ -15,7 +16,7 @@ BIKES_CUTS_AFTER = [29, 75, 136, 186, 241]  # frame i and i+1 belong to differen
 
 
 def test_positions_skip_windows_across_cuts() -> None:
-    cuts = cut_after(load_clip("bikes"))
+    cuts = detected_cuts(load_clip("bikes"))
     assert [i for i, cut in enumerate(cuts) if cut] == BIKES_CUTS_AFTER
     for step in (2, 4):
         positions = sample_positions(cuts, step, 6)

@@ -14,7 +14,6 @@ import numpy as np
 import torch
 import vapoursynth as vs
 
-from ..engine import scene
 from ..engine.color import to_working
 from ..quality import psnr, ssim
 from ..samples import sample_path
@@ -27,12 +26,6 @@ MOVING_SPEED = 1.0  # pixels per frame: the moving region's threshold
 def load_clip(name: str) -> vs.VideoNode:
     """A sample clip as decoded (YUV420P8, no matrix in its props)."""
     return vs.core.bs.VideoSource(str(sample_path(name)))
-
-
-def cut_after(clip: vs.VideoNode, threshold: float = scene.DEFAULT_THRESHOLD) -> list[bool]:
-    """Element i: the project's detector sees a scene cut between frames i and i+1."""
-    differences = scene.pair_difference(to_working(clip))
-    return [float(frame.props[scene.DIFF_PROP]) > threshold for frame in differences.frames()][:-1]
 
 
 def sample_positions(cuts: Sequence[bool], step: int, count: int) -> list[int]:

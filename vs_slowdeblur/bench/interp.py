@@ -36,7 +36,6 @@ from ..options import resolve_options
 from .common import (
     Score,
     clip_weighted_mean,
-    cut_after,
     format_score,
     load_clip,
     markdown_table,
@@ -142,7 +141,7 @@ def quality(clips: Sequence[str], factor: int, count: int) -> QualityRun:
     run = QualityRun(factor, {}, {name: MethodRun() for name in QUALITY_METHODS})
     for clip_name in clips:
         clip = load_clip(clip_name)
-        positions = sample_positions(cut_after(clip), factor, count)
+        positions = sample_positions(scene.detected_cuts(clip), factor, count)
         run.positions[clip_name] = positions
         truth = rgb_clip(clip)
         dropped = clip[::factor]

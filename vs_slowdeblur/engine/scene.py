@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import vapoursynth as vs
 
+from .color import to_working
 from .timeline import shifted
 
 DEFAULT_THRESHOLD = 0.12  # mean absolute difference, in units of the full signal range
@@ -33,3 +34,9 @@ def is_cut(left: vs.FrameProps, right: vs.FrameProps, threshold: float) -> bool:
     if "_SceneChangeNext" in left or "_SceneChangePrev" in right:
         return bool(left.get("_SceneChangeNext", 0)) or bool(right.get("_SceneChangePrev", 0))
     return float(left[DIFF_PROP]) > threshold
+
+
+def detected_cuts(clip: vs.VideoNode, threshold: float = DEFAULT_THRESHOLD) -> list[bool]:
+    """Element i: the project's detector (props aside) sees a scene cut between frames i and i+1 of ``clip``."""
+    differences = pair_difference(to_working(clip))
+    return [float(frame.props[DIFF_PROP]) > threshold for frame in differences.frames()][:-1]

@@ -14,7 +14,6 @@ from fractions import Fraction
 import vapoursynth as vs
 
 from ..engine import scene
-from ..engine.color import to_working
 from ..engine.timeline import Timeline
 
 
@@ -35,9 +34,7 @@ class Chunk:
 
 def source_cuts(source: vs.VideoNode, first: int, last: int) -> list[int]:
     """Pairs i (source frames i, i+1; first ≤ i < last) the project's detector calls a cut."""
-    differences = scene.pair_difference(to_working(source[first:last + 1]))
-    return [first + i for i, frame in enumerate(differences.frames())
-            if i < last - first and scene.is_cut(frame.props, {}, scene.DEFAULT_THRESHOLD)]
+    return [first + i for i, cut in enumerate(scene.detected_cuts(source[first:last + 1])) if cut]
 
 
 def cut_frames(source: vs.VideoNode, ratio: Fraction | None, first: int, last: int) -> list[int]:

@@ -117,7 +117,8 @@ def job_of(args: argparse.Namespace) -> tuple[Job, int, int]:
 def render(job: Job, workers: int, chunk_frames: int, work_dir: str | None, ray: str | None = None) -> int:
     """Render ``job``: plan, the missing chunks on ``workers`` local processes (or as Ray tasks: ``ray`` is
     "local" or a cluster address), join, clean up. Returns the exit code."""
-    operated = apply_operator(job, open_input(job))
+    source = open_input(job)
+    operated = apply_operator(job, source)
     clip = y4m_ready(operated)
     if clip.format.id != operated.format.id:
         print(f"render: {operated.format.name} is converted to {clip.format.name} for the chunks (y4m carries "
@@ -132,7 +133,7 @@ def render(job: Job, workers: int, chunk_frames: int, work_dir: str | None, ray:
     work.mkdir(parents=True, exist_ok=True)
     job_path = work / "job.json"
     job.save(job_path)
-    chunks = plan(first, last, [] if job.is_script else _cuts(job, first, last), chunk_frames)
+    chunks = plan(first, last, [] if job.is_script else _cuts(job, source, first, last), chunk_frames)
     todo = [chunk for chunk in chunks if not is_finished(work, chunk)]
     print(f"render: {last - first + 1} output frames of {clip.width}x{clip.height} {clip.format.name} in "
           f"{len(chunks)} chunks ({len(chunks) - len(todo)} already done), "
@@ -174,8 +175,7 @@ def _render_locally(workers: int, script: Path, work: Path, chunks: list[Chunk],
             raise
 
 
-def _cuts(job: Job, first: int, last: int) -> list[int]:
-    source = open_input(job)
+def _cuts(job: Job, source: vs.VideoNode, first: int, last: int) -> list[int]:
     rate = job.rate()
     ratio = None if job.op == "deblur" else output_factor("render", source, rate.get("factor"), rate.get("fps"))
     return cut_frames(source, ratio, first, last)

@@ -44,18 +44,16 @@ def frame_count(path: Path) -> int:
 
 
 def video_codec_arguments(job: Job, pixel_format: str, notes: list[str]) -> list[str]:
-    """The final encode's video arguments; a pixel format the codec cannot take is converted (said in
-    ``notes``)."""
+    """The final encode's video arguments for x264, x265 or ProRes (FFV1 chunks are joined as they are); a
+    pixel format the codec cannot take is converted (said in ``notes``)."""
     encoder, accepted, fallback, _ = CODECS[job.codec]
+    target = pixel_format if pixel_format in accepted else fallback
     arguments = ["-c:v", encoder]
-    if job.codec == "ffv1":
-        return [*arguments, "-level", "3", "-g", "1", "-slicecrc", "1"]
-    if accepted is not None and pixel_format not in accepted:
-        notes.append(f"{job.codec} cannot take {pixel_format}: converting to {fallback}")
-        arguments += ["-pix_fmt", fallback]
+    if target != pixel_format:
+        notes.append(f"{job.codec} cannot take {pixel_format}: converting to {target}")
+        arguments += ["-pix_fmt", target]
     if job.codec == "prores":
-        return [*arguments, "-profile:v", "3" if (fallback if pixel_format not in accepted else pixel_format)
-                .startswith("yuv422") else "4"]
+        return [*arguments, "-profile:v", "3" if target.startswith("yuv422") else "4"]  # HQ 4:2:2, else 4444
     return [*arguments, "-crf", str(job.crf if job.crf is not None else DEFAULT_CRF[job.codec]), "-preset", "medium"]
 
 
