@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import vs_slowdeblur
 from vs_slowdeblur.bench.__main__ import markers, write_docs
 from vs_slowdeblur.bench.common import Score, load_clip, sample_positions
 from vs_slowdeblur.bench.interp import MethodRun, QualityRun, overall_mean, quality, quality_table, timing_comparison
+from vs_slowdeblur.bench.speed import Run, fps_table, gpu_runs, measure
 from vs_slowdeblur.engine.scene import detected_cuts
 
 BEGIN, END = markers("interp")
@@ -51,3 +54,26 @@ def test_the_mean_one_pass_speed_up_is_the_mean_of_the_per_clip_ratios() -> None
     assert timing.speedup == 2.5
     assert "| fast | 30.00 | 30.10 | +0.10 | 1.000 | 3.000 | 3.00x |" in timing.table
     assert timing.table.splitlines()[-1].endswith("| 2.50x |")
+
+
+def test_speed_runs_ours_and_a_reference_tree_through_vspipe(tmp_path: Path) -> None:
+    """Two tiny vspipe runs, one importing this tree, one a copy of the package elsewhere (``--reference``);
+    the budget stops the third before it starts. vspipe reports real frames per second for both."""
+    reference = tmp_path / "old"
+    shutil.copytree(Path(vs_slowdeblur.__file__).parent, reference / "vs_slowdeblur",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    runs = [Run("ours", "interpolate", 2, 3, (64, 48)),
+            Run("reference", "interpolate", 2, 3, (64, 48), tree=reference),
+            Run("never", "deblur", 1, 3, (64, 48))]
+    fps = measure(runs, rounds=1, budget_s=None)
+    assert fps["ours"][0] > 0 and fps["reference"][0] > 0
+    skipped = measure(runs[:1], rounds=2, budget_s=0)
+    assert skipped == {"ours": []} and "| ours | not run |" in fps_table(skipped, runs[:1])
+    script = runs[1].script()
+    assert "vs_slowdeblur.interpolate(clip, 2)" in script and "Bicubic(64, 48)" in script
+
+
+def test_gpu_runs_cover_every_size_precision_and_operator() -> None:
+    names = {run.name for run in gpu_runs()}
+    assert len(names) == 3 * 2 * 4 and "1080p fp16 interpolate 2x" in names and "2160p fp32 slowmo 2x" in names
+    assert all("device='cuda'" in run.keywords for run in gpu_runs())

@@ -1,17 +1,26 @@
-"""Device lists, deterministic pair → device assignment, and the bounded stream pool."""
+"""Device lists, deterministic pair → device assignment, the bounded stream pool and its use by the engines."""
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
+import vapoursynth as vs
 
+import vs_slowdeblur
+from vs_slowdeblur.engine import deblur, interpolation, motion_deblur
 from vs_slowdeblur.engine.devices import DeviceRoundRobin, parse_devices
+from vs_slowdeblur.engine.motion_deblur import MotionDeblurEngine
 from vs_slowdeblur.engine.streams import StreamPool, record_on_current_stream
+from vs_slowdeblur.models.deblurnet import WindowDeblurNet
+from vs_slowdeblur.models.interpolator import RifeInterpolator
 
 CPU = torch.device("cpu")
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only behaviour")
@@ -246,3 +255,43 @@ def test_real_cuda_streams_are_current_inside_and_results_are_ready_after() -> N
     assert len(results) == 6 and len({id(s) for s in streams}) <= 2
     expected = sorted(float(n * n * 1024 * 1024 * 1024) for n in range(6))
     assert sorted(float(r) for r in results) == pytest.approx(expected, rel=1e-3)
+
+
+def _planes(frame: vs.VideoFrame) -> list[np.ndarray]:
+    return [np.array(frame[p], copy=True) for p in range(frame.format.num_planes)]
+
+
+def test_every_network_pass_of_the_operators_runs_on_a_borrowed_stream(bikes_small: vs.VideoNode,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operators' engines borrow a stream per frame (fakes stand in for CUDA's); the output is unchanged."""
+    shot = bikes_small[:4].resize.Bicubic(96, 48)
+    operators = {"slowmo": lambda: vs_slowdeblur.slowmo(shot, 2, streams=1),
+                 "window-deblur": lambda: vs_slowdeblur.deblur(shot, model="window-deblur", streams=1)}
+    expected = {name: [_planes(f) for f in make().frames()] for name, make in operators.items()}
+    cuda = FakeCuda()
+    passes_off_stream: list[str] = []
+
+    def fake_pool(device: torch.device, size: int) -> StreamPool:
+        return StreamPool(device, size, make_stream=cuda.make, use_stream=cuda.use)
+
+    def on_stream(name: str, method: Callable) -> Callable:
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if getattr(cuda.current, "stream", None) is None:
+                passes_off_stream.append(name)
+            return method(*args, **kwargs)
+        return checked
+
+    for module in (interpolation, motion_deblur, deblur):
+        monkeypatch.setattr(module, "StreamPool", fake_pool)
+    for cls, name in ((RifeInterpolator, "estimate"), (RifeInterpolator, "synthesize"),
+                      (MotionDeblurEngine, "run_model"), (WindowDeblurNet, "restore")):
+        checked = on_stream(name, getattr(cls, name))
+        static = isinstance(inspect.getattr_static(cls, name), staticmethod)
+        monkeypatch.setattr(cls, name, staticmethod(checked) if static else checked)
+    for name, make in operators.items():
+        assert all(np.array_equal(a, b) for x, f in zip(expected[name], make().frames(), strict=True)
+                   for a, b in zip(x, _planes(f), strict=True))
+    assert passes_off_stream == []
+    borrowed = sum(stream.synchronized for stream in cuda.made)
+    assert len(cuda.made) == 4  # slowmo: deblur's engine, its motion engine, interpolation; window-deblur's
+    assert borrowed >= 4 + 3 + 4  # restored keyframes, in-betweens, window-deblur's frames

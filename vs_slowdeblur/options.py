@@ -33,8 +33,9 @@ class Options:
     scene_threshold: float = DEFAULT_THRESHOLD  # cut detector threshold, mean abs difference (0–1)
     cache_bytes: int = 512 * 2**20  # bytes of per-pair motion (interpolation) / frame encodings (deblur) kept
     threads: int = 1  # torch CPU threads per VapourSynth callback
+    streams: int = 2  # CUDA streams per operator: frames whose network passes overlap on one GPU
     device: str | list[str] | None = None  # "cpu", "cuda", "cuda:N" or a list of them; None = CUDA if available
-    precision: str = "fp32"  # "fp32", "fp16" or "bf16" (CUDA only; the CPU always uses fp32)
+    precision: str = "auto"  # "auto" (bf16 on CPUs that have it, else fp32), "fp32", "fp16" (CUDA) or "bf16"
     deblur: bool = True  # slowmo: deblur keyframes before interpolating (False = interpolate only)
     deblur_model: str = "motion-deblur"  # deblurring model (see `python -m vs_slowdeblur models`)
     window: int = 1  # deblur window radius in frames: 2·window + 1 blurry frames restore the centre one
@@ -106,8 +107,9 @@ SCHEMA = {
     "scene_threshold": _number(0.0, 1.0),
     "cache_bytes": _number(0, 2**40, integer=True),
     "threads": _number(1, 256, integer=True),
+    "streams": _number(1, 64, integer=True),
     "device": _device,
-    "precision": _choice("fp32", "fp16", "bf16"),
+    "precision": _choice("auto", "fp32", "fp16", "bf16"),
     "deblur": _boolean,
     "deblur_model": _choice("motion-deblur", "window-deblur"),
     "window": _number(0, 3, integer=True),

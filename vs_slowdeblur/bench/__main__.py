@@ -1,5 +1,5 @@
-"""``python -m vs_slowdeblur.bench interp|deblur|joint|render``: print a benchmark as markdown on stdout (progress on
-stderr); ``--write-docs`` also puts it into its section of docs/BENCHMARKS.md."""
+"""``python -m vs_slowdeblur.bench interp|deblur|joint|render|speed``: print a benchmark as markdown on stdout
+(progress on stderr); ``--write-docs`` also puts it into its section of docs/BENCHMARKS.md."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import deblur, interp, joint, render
+from . import deblur, interp, joint, render, speed
 from .common import CLIP_NAMES, HELD_OUT_CLIPS, machine
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "BENCHMARKS.md"
@@ -68,6 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     render_parser = commands.add_parser("render", help="render: 1 process vs local workers, overlap cost")
     render_parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per configuration")
     render_parser.add_argument("--write-docs", action="store_true", help=f"update the render section of {DOCS}")
+    speed_parser = commands.add_parser("speed", help="output fps of every operator, the bare network, MVTools")
+    speed_parser.add_argument("--frames", type=int, default=24, help="source frames per interpolate run "
+                                                                     "(half as many for slowmo and deblur)")
+    speed_parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per run")
+    speed_parser.add_argument("--reference", type=Path, help="a source tree (older checkout) to compare with")
+    speed_parser.add_argument("--gpu", action="store_true", help="the GPU table: 720p/1080p/2160p, fp32/fp16")
+    speed_parser.add_argument("--budget-s", type=float, help="start no run after this many seconds")
+    speed_parser.add_argument("--write-docs", action="store_true", help=f"update the speed (or gpu) section of {DOCS}")
     args = parser.parse_args(argv)
 
     if args.command == "interp":
@@ -80,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         body = joint.report(args.clips, 1 if args.quick else args.positions)
     elif args.command == "render":
         body = render.report(args.rounds)
+    elif args.command == "speed":
+        if args.reference is not None and not (args.reference / "vs_slowdeblur" / "__init__.py").is_file():
+            parser.error(f"--reference {args.reference} holds no vs_slowdeblur package; give a checkout's root")
+        body = speed.report(args.frames, args.rounds, args.reference, args.gpu, args.budget_s)
     else:
         image = DOCS.parent / "deblur_crop.png" if args.write_docs else None
         body = deblur.report(args.clips, 1 if args.quick else args.positions, 0 if args.quick else 5, image)
@@ -88,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = f"{header}\n\n{body}"
     print(section)
     if args.write_docs:
-        write_docs(section, name=args.command)
+        write_docs(section, name="gpu" if getattr(args, "gpu", False) else args.command)
         print(f"updated {DOCS}", file=sys.stderr)
     return 0
 

@@ -27,7 +27,7 @@ from ..engine.frames import frame_to_tensor
 from ..engine.interpolation import InterpolationEngine
 from ..engine.padding import crop, pad_to_multiple
 from ..engine.pair_cache import PairCache
-from ..engine.runtime import resolve_device
+from ..engine.runtime import autocast_dtype, resolve_device
 from ..engine.timeline import Timeline
 from ..filters.interpolate import SYNTHESIZED_PROP, build_interpolation, interpolate
 from ..models.interpolator import PairMotion, RifeInterpolator
@@ -239,16 +239,20 @@ def vspipe_fps(method: str, frames: int, factor: int, workdir: Path) -> float:
     return float(report.group(3))
 
 
-def bare_fps(frames: int, threads: int) -> float:
+def bare_fps(frames: int, threads: int, channels_last: bool = False, precision: str = "fp32") -> float:
     """The network in a plain loop at 2x: one estimate and one synthesis per pair, on the speed clip's frames
-    pre-decoded, converted and padded as the plugin does. Output frames are counted as the plugin counts them
+    pre-decoded, converted and padded as the plugin does; weights channels-last or not, under ``precision``
+    as the plugin applies it (``runtime.autocast_dtype``). Output frames are counted as the plugin counts them
     (2 per source frame); loading is not timed."""
     torch.set_num_threads(threads)
+    cpu = torch.device("cpu")
     clip = rgb_clip(load_clip(SPEED_CLIP)[SPEED_START:SPEED_START + frames])
     multiple = get_spec(MODEL).input_multiple
-    tensors = [pad_to_multiple(frame_to_tensor(f, torch.device("cpu")), multiple) for f in clip.frames()]
-    interpolator = RifeInterpolator(create_model(MODEL))
-    with torch.inference_mode():
+    tensors = [pad_to_multiple(frame_to_tensor(f, cpu), multiple) for f in clip.frames()]
+    model = create_model(MODEL)
+    interpolator = RifeInterpolator(model.to(memory_format=torch.channels_last) if channels_last else model)
+    dtype = autocast_dtype(cpu, precision)
+    with torch.inference_mode(), torch.autocast("cpu", dtype, enabled=dtype is not None):
         start = time.perf_counter()
         for frame0, frame1 in itertools.pairwise(tensors):
             crop(interpolator.synthesize(interpolator.estimate(frame0, frame1), 0.5), clip.height, clip.width)
@@ -256,9 +260,10 @@ def bare_fps(frames: int, threads: int) -> float:
     return 2 * len(tensors) / elapsed
 
 
-def fresh_bare_fps(frames: int, threads: int) -> float:
+def fresh_bare_fps(frames: int, threads: int, channels_last: bool = False, precision: str = "fp32") -> float:
     """``bare_fps`` in a new process, so that it starts from the same state as a vspipe run."""
-    code = f"import vs_slowdeblur.bench.interp as bench; print(bench.bare_fps({frames}, {threads}))"
+    code = (f"import vs_slowdeblur.bench.interp as bench; "
+            f"print(bench.bare_fps({frames}, {threads}, channels_last={channels_last}, precision={precision!r}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"bare network loop failed ({result.returncode}):\n{result.stderr[-2000:]}")

@@ -20,6 +20,7 @@ from .frames import frame_to_tensor, tensor_to_frame
 from .padding import crop, pad_to_multiple
 from .pair_cache import PairCache
 from .runtime import inference_context, shared_model
+from .streams import StreamPool, finish_current_stream, record_on_current_stream
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class DeblurEngine:
         self.cache: PairCache[EncodedFrame] = PairCache(options.cache_bytes)
         self.radius = options.window  # frames on each side of the centre
         self.least_entries = 2 * options.window + 1 + vs.core.num_threads  # see _cached
+        self.streams = StreamPool(device, options.streams)  # on CUDA each restored frame borrows one
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame) -> None:
         """Write the sharp version of the window's centre frame into ``out``.
@@ -56,7 +58,7 @@ class DeblurEngine:
         middle; a repeated number (edge or scene cut) means the same frame, encoded once.
         """
         middle = len(frames) // 2
-        with inference_context(self.device, self.threads, self.precision):
+        with self.streams.acquire(), inference_context(self.device, self.threads, self.precision):
             pixels = self._pixels(frames[middle])
             full = None
 
@@ -93,10 +95,13 @@ class DeblurEngine:
 
         def compute_within_bound() -> EncodedFrame:
             encoded = compute()
+            finish_current_stream(self.device)  # complete before it is cached: other threads read it at once
             self.cache.max_bytes = max(self.cache.max_bytes, encoded.nbytes * self.least_entries)
             return encoded
 
-        return self.cache.get(index, compute_within_bound)
+        encoded = self.cache.get(index, compute_within_bound)
+        record_on_current_stream(encoded.half, encoded.quarter)  # maybe made on another thread's stream
+        return encoded
 
 
 def clamp_to_range(restored: torch.Tensor, blurry: torch.Tensor) -> torch.Tensor:

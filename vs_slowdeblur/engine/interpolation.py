@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 import torch
@@ -14,6 +15,7 @@ from .frames import frame_to_tensor, tensor_to_frame
 from .padding import crop, pad_to_multiple, padded_size
 from .pair_cache import PairCache
 from .runtime import inference_context, shared_model
+from .streams import StreamPool, finish_current_stream, record_on_current_stream
 from .tiling import DEFAULT_TILE, OomFallback, TilePlan, estimate_tiled
 
 EXACT_MAX_DEPTH = 3  # exact timing estimates motion on intervals of 1, 1/2 and 1/4 of a source interval:
@@ -38,11 +40,12 @@ class InterpolationEngine:
         self.tiles = TilePlan(tile, options.tile_overlap, self.multiple)
         self.oom = OomFallback()  # tile=0: whole frames, and tiles from the first out-of-memory error on
         self.oom.tiled = bool(options.tile)
+        self.streams = StreamPool(device, options.streams)  # on CUDA each frame borrows one; on the CPU none
 
     def render(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame,
                out: vs.VideoFrame) -> None:
         """Write the frame at fraction t of source pair ``pair`` (frames ``frame0``, ``frame1``) into ``out``."""
-        with inference_context(self.device, self.threads, self.precision):
+        with self.streams.acquire(), inference_context(self.device, self.threads, self.precision):
             padded = self._exact_frame(pair, t, frame0, frame1) if self.exact else \
                 self.interpolator.synthesize(self.pair_motion(pair, frame0, frame1), float(t))
             tensor_to_frame(crop(padded, out.height, out.width), out)
@@ -50,18 +53,33 @@ class InterpolationEngine:
     def _load(self, frame: vs.VideoFrame) -> torch.Tensor:
         return pad_to_multiple(frame_to_tensor(frame, self.device), self.multiple)
 
+    def prefetch(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> None:
+        """Estimate source pair ``pair``'s motion into the cache ahead of the frames that need it, in the same
+        precision and inference mode as ``render`` (so the output does not depend on who estimated it)."""
+        with self.streams.acquire(), inference_context(self.device, self.threads, self.precision):
+            self.pair_motion(pair, frame0, frame1)
+
     def pair_motion(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> PairMotion:
         """Source pair ``pair``'s motion (frames padded to the multiple), estimated once and cached."""
         key = (pair, Fraction(0), Fraction(1))
-        return self.cache.get(key, lambda: self._estimate(self._load(frame0), self._load(frame1)))
+        return self._cached(key, lambda: self._estimate(self._load(frame0), self._load(frame1)))
 
     def _cached_estimate(self, key: tuple[int, Fraction, Fraction], frame0: torch.Tensor,
                          frame1: torch.Tensor) -> PairMotion:
-        return self.cache.get(key, lambda: self._estimate(frame0, frame1))
+        return self._cached(key, lambda: self._estimate(frame0, frame1))
+
+    def _cached(self, key: tuple[int, Fraction, Fraction], compute: Callable[[], PairMotion]) -> PairMotion:
+        """The cache's entry for ``key``; its tensors may come from another thread's stream, so the allocator is
+        told they are read on this one (on CUDA)."""
+        motion = self.cache.get(key, compute)
+        record_on_current_stream(motion.frame0, motion.frame1, motion.flow, motion.mask_logits)
+        return motion
 
     def _estimate(self, frame0: torch.Tensor, frame1: torch.Tensor) -> PairMotion:
-        return self.oom(lambda: self.interpolator.estimate(frame0, frame1),
-                        lambda: estimate_tiled(self.interpolator, frame0, frame1, self.tiles))
+        motion = self.oom(lambda: self.interpolator.estimate(frame0, frame1),
+                          lambda: estimate_tiled(self.interpolator, frame0, frame1, self.tiles))
+        finish_current_stream(self.device)  # complete before it is cached: other threads read it at once
+        return motion
 
     def _exact_frame(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
         """Recursive bisection: midpoints become new keyframes until t is a midpoint or the depth limit."""

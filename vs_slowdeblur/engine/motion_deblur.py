@@ -24,6 +24,7 @@ from .frames import frame_to_tensor, tensor_to_frame
 from .interpolation import InterpolationEngine
 from .padding import crop, pad_to_multiple
 from .runtime import inference_context, shared_model
+from .streams import StreamPool
 
 
 class MotionDeblurEngine:
@@ -40,6 +41,7 @@ class MotionDeblurEngine:
         self.exposure: float | str = options.exposure if options.exposure == AUTO else float(options.exposure)
         self.model: MotionDeblurNet = shared_model(options.deblur_model, device)
         self.motion = InterpolationEngine(options, device)  # RIFE per source pair, cached
+        self.streams = StreamPool(device, options.streams)  # on CUDA each restored frame borrows one
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame,
                 motion_frames: Sequence[vs.VideoFrame] | None = None) -> float | None:
@@ -50,7 +52,7 @@ class MotionDeblurEngine:
         window of the clip to estimate motion on (default: ``frames``)."""
         (previous, centre, following) = indices
         frame0, frame1, frame2 = motion_frames or frames
-        with inference_context(self.device, self.threads, self.precision):
+        with self.streams.acquire(), inference_context(self.device, self.threads, self.precision):
             velocities = []
             if following != centre:
                 velocities.append(self.pair_velocity(centre, frame1, frame2))

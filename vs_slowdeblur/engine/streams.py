@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["StreamPool", "record_on_current_stream"]
+__all__ = ["StreamPool", "finish_current_stream", "record_on_current_stream"]
 
 
 class StreamPool:
@@ -93,3 +93,10 @@ def record_on_current_stream(*tensors: torch.Tensor) -> None:
     for tensor in tensors:
         if tensor.is_cuda:
             tensor.record_stream(torch.cuda.current_stream(tensor.device))
+
+
+def finish_current_stream(device: torch.device) -> None:
+    """Wait for the work queued on this thread's current stream of ``device``: a result another thread will
+    read from its own stream (cached pair motion) must be complete first. No-op on the CPU."""
+    if device.type == "cuda":
+        torch.cuda.current_stream(device).synchronize()

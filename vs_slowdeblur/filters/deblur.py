@@ -20,6 +20,7 @@ from ..models.registry import model_names
 from ..options import INTERPOLATION_KEYS, Options
 from ._checks import check_clip, check_integer, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
+from ._prefetch import group_dependencies, group_size, motion_markers
 from ._setup import make_engine, parameter_names, resolve
 
 OPERATOR = "deblur"
@@ -128,11 +129,19 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngines, options: Options, sc
         taps += [shifted(to_working(motion_clip), k) for k in range(-radius, radius + 1)]
     differences = scene.pair_difference(working)
     cut_taps = [shifted(differences, k) for k in range(-radius, radius)]  # pair (n+k, n+k+1)
+    prefetch = []  # motion-deblur's frame n needs pairs n−1 and n: estimated a group at a time (_prefetch)
+    if isinstance(engine, MotionDeblurEngine):
+        def cut_after(pair: int, left: vs.FrameProps, right: vs.FrameProps) -> bool:
+            return scene_change and scene.is_cut(left, right, options.scene_threshold)
+
+        motion_frames = working if motion_clip is None else to_working(motion_clip)
+        markers = motion_markers(motion_frames, engine.motion, differences, shifted(clip, 1), cut_after)
+        prefetch = group_dependencies(markers, group_size(engine.motion, clip.width, clip.height), -1, 0)
     restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames,
                       motion_taps=motion_clip is not None,
                       scene_change=scene_change, threshold=options.scene_threshold,
                       failure=partial(frame_error, operator, what=what))
-    restored = parallel_modify_frame(taps[radius], taps + cut_taps, restore)
+    restored = parallel_modify_frame(taps[radius], taps + cut_taps + prefetch, restore)
     if restored.format.id == clip.format.id:
         return restored
     restorer = ResidualRestorer(clip, working, restored)
@@ -144,7 +153,9 @@ def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngines, radius
                    motion_taps: bool, scene_change: bool, threshold: float,
                    failure: Callable[[int, Exception], vs.Error]) -> vs.VideoFrame:
     width = 2 * radius + 1
-    taps, motion, cut_taps = f[:width], f[width:2 * width] if motion_taps else None, f[(1 + motion_taps) * width:]
+    cuts_from = (1 + motion_taps) * width
+    taps, motion = f[:width], f[width:2 * width] if motion_taps else None
+    cut_taps = f[cuts_from:cuts_from + 2 * radius]  # the prefetch markers after them carry nothing
 
     def cut_after(i: int) -> bool:
         k = i - n  # pair (i, i+1) is cut tap k + radius; frame i+1 is tap k + 1 + radius

@@ -19,6 +19,7 @@ from ..models.registry import model_names
 from ..options import DEBLUR_KEYS, Options
 from ._checks import check_clip, check_scene_change, output_factor, refuse_unused
 from ._graph import parallel_modify_frame
+from ._prefetch import group_dependencies, group_size, motion_markers
 from ._setup import make_engine, parameter_names, resolve
 
 OPERATOR = "interpolate"
@@ -70,15 +71,7 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
     in-between is reported as ``operator``'s error about its ``what`` n (its output frame number)."""
     working = to_working(clip)
     next_working = scene.next_frames(working)
-    left, right = timeline.remap(working), timeline.remap(next_working)
-    synthesized = _synthesized_clip(left, right, timeline, engine, partial(frame_error, operator, what=what))
-    restorer = FormatRestorer(synthesized, clip.format)
-
-    source = timeline.remap(clip)
     differences = scene.pair_difference(working)  # frame i's props plus its difference to frame i+1
-    # Output frame m in pair i: frames j and j+1 of the pairs j = i−1, i, i+1 (props that decide their cuts)
-    lefts = [timeline.remap(shifted(differences, d)) for d in NEAR_PAIRS]
-    rights = [timeline.remap(shifted(clip, d + 1)) for d in NEAR_PAIRS]
     last_source = clip.num_frames - 1
     threshold = options.scene_threshold
 
@@ -86,6 +79,17 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
         """Whether the output treats source frames pair and pair+1 as two shots."""
         return scene_change and 0 <= pair < last_source and scene.is_cut(left, right, threshold)
 
+    markers = motion_markers(working, engine, differences, shifted(clip, 1), cut_after)
+    prefetch = [timeline.remap(c) for c in group_dependencies(markers, group_size(engine, clip.width, clip.height))]
+    left, right = timeline.remap(working), timeline.remap(next_working)
+    synthesized = _synthesized_clip(left, right, prefetch, timeline, engine,
+                                    partial(frame_error, operator, what=what))
+    restorer = FormatRestorer(synthesized, clip.format)
+
+    source = timeline.remap(clip)
+    # Output frame m in pair i: frames j and j+1 of the pairs j = i−1, i, i+1 (props that decide their cuts)
+    lefts = [timeline.remap(shifted(differences, d)) for d in NEAR_PAIRS]
+    rights = [timeline.remap(shifted(clip, d + 1)) for d in NEAR_PAIRS]
     left_info, next_source = lefts[NEAR_PAIRS.index(0)], rights[NEAR_PAIRS.index(0)]
 
     def choose(n: int, f: list[vs.VideoFrame]) -> vs.VideoNode:
@@ -112,9 +116,10 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
     return chosen.std.ModifyFrame([chosen, source, *lefts, *rights], retime)
 
 
-def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timeline, engine: InterpolationEngine,
-                      failure: Callable[[int, Exception], vs.Error]) -> vs.VideoNode:
-    """Working-format clip whose frame m is the in-between at output position m (computed on request)."""
+def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, prefetch: list[vs.VideoNode], timeline: Timeline,
+                      engine: InterpolationEngine, failure: Callable[[int, Exception], vs.Error]) -> vs.VideoNode:
+    """Working-format clip whose frame m is the in-between at output position m (computed on request), once
+    the motion markers in ``prefetch`` (its pair's group, see ``_prefetch``) are ready."""
 
     def render(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         index, t = timeline.source_position(n)
@@ -126,7 +131,7 @@ def _synthesized_clip(left: vs.VideoNode, right: vs.VideoNode, timeline: Timelin
             raise failure(n, exc) from exc
         return out
 
-    return parallel_modify_frame(left, [left, right], render)
+    return parallel_modify_frame(left, [left, right, *prefetch], render)
 
 
 def _retimed_props(n: int, frame: vs.VideoFrame, source: vs.VideoFrame, timeline: Timeline,

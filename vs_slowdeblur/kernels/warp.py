@@ -20,12 +20,12 @@ def _pixel_grid(height: int, width: int, like: torch.Tensor) -> torch.Tensor:
     return grid
 
 
-def backward_warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """Return ``image`` sampled at ``p + flow(p)`` for every pixel ``p``.
+def backward_warp(image: torch.Tensor, flow: torch.Tensor, flow_scale: float = 1.0) -> torch.Tensor:
+    """Return ``image`` sampled at ``p + flow_scale · flow(p)`` for every pixel ``p``.
 
     image: (B, C, H, W); flow: (B, 2, H, W) in pixels, channel 0 = x, 1 = y. Bilinear, border-clamped.
     """
     _, _, height, width = flow.shape
-    scale = flow.new_tensor([2.0 / max(width - 1, 1), 2.0 / max(height - 1, 1)]).view(1, 2, 1, 1)
-    grid = (_pixel_grid(height, width, flow) + flow * scale).permute(0, 2, 3, 1)
+    scale = flow.new_tensor([2.0 * flow_scale / max(width - 1, 1), 2.0 * flow_scale / max(height - 1, 1)])
+    grid = (_pixel_grid(height, width, flow) + flow * scale.view(1, 2, 1, 1)).permute(0, 2, 3, 1)
     return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=True)

@@ -90,6 +90,8 @@ class IFNet(nn.Module):
     def forward(
         self, img0: torch.Tensor, img1: torch.Tensor, scales: Sequence[float] = (4, 2, 1)
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        layout = memory_format_of(self)  # on the CPU the shared model is channels-last: so are its inputs
+        img0, img1 = img0.contiguous(memory_format=layout), img1.contiguous(memory_format=layout)
         batch, _, height, width = img0.shape
         flow = img0.new_zeros(batch, 4, height, width)
         mask = img0.new_zeros(batch, 1, height, width)
@@ -103,7 +105,13 @@ class IFNet(nn.Module):
             mask = mask + (mask_updates[:batch] - mask_updates[batch:]) / 2
             warped0 = backward_warp(img0, flow[:, 0:2])
             warped1 = backward_warp(img1, flow[:, 2:4])
-        return flow, mask
+        return flow.contiguous(), mask.contiguous()
+
+
+def memory_format_of(module: nn.Module) -> torch.memory_format:
+    """The memory format of ``module``'s first 4-d weight: channels-last or contiguous."""
+    weight = next(p for p in module.parameters() if p.dim() == 4)
+    return torch.contiguous_format if weight.is_contiguous() else torch.channels_last
 
 
 _KEY_RULES = [

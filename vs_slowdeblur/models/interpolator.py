@@ -48,9 +48,9 @@ class RifeInterpolator:
         warps are fused with visibility weights (1−t)·V0 and t·V1 (V0 = sigmoid(mask), V1 = 1 − V0), which at
         t = 0.5 is exactly RIFE's own blend.
         """
-        warped0 = backward_warp(motion.frame0, motion.flow[:, 0:2] * (2 * t))
-        warped1 = backward_warp(motion.frame1, motion.flow[:, 2:4] * (2 * (1 - t)))
+        warped0 = backward_warp(motion.frame0, motion.flow[:, 0:2], 2 * t)
+        warped1 = backward_warp(motion.frame1, motion.flow[:, 2:4], 2 * (1 - t))
         visibility0 = torch.sigmoid(motion.mask_logits)
         weight0 = (1 - t) * visibility0
-        weight1 = t * (1 - visibility0)
-        return (weight0 * warped0 + weight1 * warped1) / (weight0 + weight1)
+        share0 = weight0 / (weight0 + t * (1 - visibility0))  # one channel: the blend costs one lerp
+        return torch.lerp(warped1, warped0, share0)
