@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from vs_slowdeblur.models.registry import builtin_weights_path
-from vs_slowdeblur.train.deblur import TrainConfig, change_length, learning_rate, recorded_lengths
+from vs_slowdeblur.train.deblur import TrainConfig, change_length, learning_rate, recorded_lengths, train
 from vs_slowdeblur.train.evaluate import load_weights
+from vs_slowdeblur.train.motion import MotionExample, parse_recipes, told_exposure
 from vs_slowdeblur.train.synthetic import Shake, Trajectory, exposure_times, random_trajectory, sampling_grid
 
 
@@ -86,3 +88,29 @@ def test_compare_reads_shipped_weights_and_training_checkpoints(tmp_path: Path) 
     from_shipped, no_step = load_weights(builtin_weights_path())
     assert step == 1234 and no_step is None
     assert all(torch.equal(from_checkpoint[k], from_shipped[k]) for k in shipped)
+
+
+def _example(exposure: float) -> MotionExample:
+    zeros = torch.zeros(2, 4, 4)
+    return MotionExample(torch.zeros(3, 4, 4), torch.zeros(3, 4, 4), zeros, zeros, exposure)
+
+
+def test_overstated_exposures_lie_between_the_truth_and_one_and_the_default_draws_as_before() -> None:
+    told = [told_exposure(_example(0.125), np.random.default_rng([5, i]), overstated_odds=1.0) for i in range(50)]
+    assert all(0.125 <= t <= 1.0 for t in told) and max(told) > 0.5
+    for i in range(20):  # odds 0: the same told value and the same stream position as the older formula
+        rng, older = np.random.default_rng([6, i]), np.random.default_rng([6, i])
+        expected = 0.5 if older.random() < 0.8 else float(older.uniform(0.3, 1.0))
+        assert told_exposure(_example(0.5), rng) == expected and rng.random() == older.random()
+
+
+def test_extra_real_recipes_parse_into_keep_every_and_duty() -> None:
+    assert parse_recipes("") == () and parse_recipes("4:0.125, 2:0.25") == ((4, 0.125), (2, 0.25))
+
+
+def test_a_run_from_other_weights_refuses_a_file_with_another_hash(tmp_path: Path) -> None:
+    weights = tmp_path / "start.pt"
+    weights.write_bytes(b"not the recorded weights")
+    config = TrainConfig(model="motion-deblur", init_sha256="0" * 64)
+    with pytest.raises(SystemExit, match="sha256 0000"):
+        train(config, tmp_path / "run", tmp_path / "out.pt", init=weights)

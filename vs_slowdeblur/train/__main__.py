@@ -15,6 +15,7 @@ import torch
 
 from ..models.registry import builtin_weights_path
 from ..paths import cache_dir
+from ..wheelfetch import sha256_of
 from .deblur import RECIPES, TrainConfig, recorded_lengths, train
 from .evaluate import compare
 
@@ -36,6 +37,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="most cut-out layers moving on their own in a synthetic example")
     deblur.add_argument("--synthetic-shake", type=float, default=defaults.synthetic_shake,
                         help="largest camera-shake amplitude in synthetic examples (pixels); 0: none")
+    deblur.add_argument("--low-duty-odds", type=float, default=defaults.low_duty_odds,
+                        help="motion-deblur: share of synthetic examples with a short exposure (0.05–0.3)")
+    deblur.add_argument("--overstated-odds", type=float, default=defaults.overstated_odds,
+                        help="motion-deblur: share of examples told more exposure than they had")
+    deblur.add_argument("--extra-real-recipes", default=defaults.extra_real_recipes, metavar="K:DUTY,...",
+                        help="motion-deblur: real shots blurred with these (keep_every, duty) too")
+    deblur.add_argument("--init", type=Path, metavar="WEIGHTS",
+                        help="start from these weights (e.g. the shipped motion-deblur.pt; its .json beside it "
+                             "is kept as the parent run, so --replay remakes both)")
+    deblur.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     deblur.add_argument("--patch", type=int, default=defaults.patch, help="training crop size (pixels)")
     deblur.add_argument("--workdir", type=Path,
                         help="checkpoint folder, resumed when present (default: <cache>/train/<model>-run)")
@@ -57,17 +68,37 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {result.name} | {result.step if result.step is not None else 'final'} | "
                   f"{result.mean_gain_db:+.2f} ± {result.standard_error_db:.2f} | {result.win_rate:.0%} |")
         return 0
+    workdir = args.workdir
+    parent = None
     if args.replay:
-        config, length_changes = recorded_lengths(json.loads(args.replay.read_text()))
+        recorded = json.loads(args.replay.read_text())
+        config, length_changes = recorded_lengths(recorded)
         config = dataclasses.replace(config, threads=args.threads)
+        workdir = workdir or cache_dir() / "train" / f"{config.model}-run"
+        init = None
+        if "parent" in recorded:  # remake the weights this run started from first
+            parent = recorded["parent"]
+            parent_file = workdir / "parent" / "parent.json"
+            parent_file.parent.mkdir(parents=True, exist_ok=True)
+            parent_file.write_text(json.dumps(parent))
+            init = parent_file.with_suffix(".pt")
+            if not init.exists():
+                main(["deblur", "--replay", str(parent_file), "--workdir", str(parent_file.parent),
+                      "--export", str(init), "--threads", str(args.threads)])
     else:
+        init = args.init
+        if init is not None:
+            parent = json.loads(init.with_suffix(".json").read_text())
         config, length_changes = dataclasses.replace(
             defaults, model=args.model, steps=args.steps, batch=args.batch, patch=args.patch, seed=args.seed,
             threads=args.threads, synthetic_share=args.synthetic_share, synthetic_layers=args.synthetic_layers,
-            synthetic_shake=args.synthetic_shake), {}
-    workdir = args.workdir or cache_dir() / "train" / f"{config.model}-run"
+            synthetic_shake=args.synthetic_shake, low_duty_odds=args.low_duty_odds,
+            overstated_odds=args.overstated_odds, learning_rate=args.learning_rate,
+            extra_real_recipes=args.extra_real_recipes,
+            init_sha256=sha256_of(init) if init is not None else ""), {}
+    workdir = workdir or cache_dir() / "train" / f"{config.model}-run"
     export = args.export or builtin_weights_path(config.model)
-    metadata = train(config, workdir, export, length_changes)
+    metadata = train(config, workdir, export, length_changes, init, parent)
     print(f"wrote {export} (sha256 {metadata['sha256']}) and {export.with_suffix('.json')}")
     return 0
 

@@ -44,6 +44,10 @@ class TrainConfig:
     synthetic_shake: float = 0.0  # largest camera-shake amplitude in synthetic examples (pixels); 0: none
     wide_window_every: int = 5  # every n-th step trains window radius 2 instead of 1
     edge_replicate_odds: float = 0.1  # a neighbour replaced by the centre frame, as at clip edges / scene cuts
+    low_duty_odds: float = 0.1  # motion-deblur: synthetic examples with a short exposure (0.05–0.3)
+    overstated_odds: float = 0.0  # motion-deblur: examples told an exposure between the true one and 1
+    extra_real_recipes: str = ""  # motion-deblur: more real shots, "keep_every:duty,…" (e.g. near-sharp 4:0.125)
+    init_sha256: str = ""  # start from these weights (the run in the metadata's "parent"), not from scratch
     seed: int = 20261121
     threads: int = 2
     checkpoint_every: int = 100
@@ -185,7 +189,8 @@ def motion_data_recipe(config: TrainConfig) -> dict:
         "real": {"train_ranges": splits.MOTION_TRAIN, "validation_ranges": splits.VALIDATION,
                  "benchmark_ranges_excluded": splits.BENCHMARK,
                  "blur": "synth_blur exposure weights over 4 interpolated sub-frames per source interval; "
-                         f"(keep_every, duty) in {list(motion.REAL_RECIPES)}, every "
+                         f"(keep_every, duty) in "
+                         f"{list(motion.REAL_RECIPES + motion.parse_recipes(config.extra_real_recipes))}, every "
                          f"{motion.CENTRE_STRIDE}nd real frame a keyframe",
                  "motion": "RIFE HDv3 on the adjacent blurry keyframes (forward and backward pair), as deblur "
                            "estimates it at run time",
@@ -193,10 +198,12 @@ def motion_data_recipe(config: TrainConfig) -> dict:
         "synthetic": {"photos": splits.TRAIN_PHOTOS, "validation_photos": splits.VALIDATION_PHOTOS,
                       "blur": "background + 0..2 ellipse cut-out layers, each on its own random smooth trajectory "
                               "(speed ≤ 40 px/keyframe interval, rotation, zoom), exact sub-frame renders, "
-                              "duty U(0.3, 1) (10%: U(0.05, 0.3))",
+                              f"duty U(0.3, 1) ({config.low_duty_odds:.0%}: U(0.05, 0.3))",
                       "motion": "true velocity, shortened ×U(0.45, 1.1), box-smoothed, smooth noise; a wrong "
                                 "backward estimate in an ellipse (1/3); one side only (10%)"},
-        "told_exposure": "the true one (80%), else U(0.3, 1)",
+        "told_exposure": "the true one (80%), else U(0.3, 1)"
+                         + (f"; then with odds {config.overstated_odds:g}: U(true, 1)"
+                            if config.overstated_odds else ""),
         "share": f"{config.synthetic_share:g} synthetic",
         "degradation": "Gaussian noise σ ≤ 0.015 (half the examples), JPEG q55–95 (30%), 8-bit",
     }
@@ -207,9 +214,11 @@ RECIPES: dict[str, Recipe] = {
                             lambda model, data: validate(model, data.validation), window_data_recipe),
     "motion-deblur": Recipe(
         MotionDeblurNet,
-        lambda config: motion.load_motion_data(config.seed, config.threads),
+        lambda config: motion.load_motion_data(config.seed, config.threads,
+                                               motion.parse_recipes(config.extra_real_recipes)),
         lambda data, config, step: motion.motion_batch(data, config.batch, config.patch, config.synthetic_share,
-                                                       config.seed, step),
+                                                       config.seed, step, config.low_duty_odds,
+                                                       config.overstated_odds),
         lambda model, data: validate(model, data.validation,
                                      lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
         motion_data_recipe),
@@ -249,9 +258,12 @@ def change_length(config: TrainConfig, steps: int, step: int, history: list[dict
     return replace(config, steps=steps)
 
 
-def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict[int, int] | None = None) -> dict:
+def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict[int, int] | None = None,
+          init: Path | None = None, parent: dict | None = None) -> dict:
     """Train (or resume) to ``config.steps`` and export the weights and metadata; returns the metadata.
-    ``length_changes`` ({step: new length}) replays a run whose length was changed while it ran."""
+    ``length_changes`` ({step: new length}) replays a run whose length was changed while it ran. ``init``: the
+    weights to start from (their sha256 is ``config.init_sha256``), made by the run ``parent`` describes (its
+    metadata, kept in this run's so that ``--replay`` can make them again)."""
     length_changes = length_changes or {}
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
@@ -273,6 +285,11 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
         wanted, config = config, TrainConfig(**state["config"])
         if wanted.steps != config.steps and not length_changes:
             config = change_length(config, wanted.steps, step, history)
+    elif config.init_sha256:
+        if init is None or sha256_of(init) != config.init_sha256:
+            raise SystemExit(f"--init must be the weights with sha256 {config.init_sha256}, got {init}")
+        model.load_state_dict(torch.load(init, weights_only=True))
+        log(f"starting from {init}")
     data = recipe.load_data(config)
     log(f"data: {len(data.photos.images)} photos/frames, {sum(map(len, data.validation.values()))} validation "
         f"examples")
@@ -306,7 +323,7 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
             save_atomically({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step,
                              "history": history, "seconds": time.monotonic() - started, "config": asdict(config)},
                             checkpoint_path)
-    return export_weights(model, config, history, export)
+    return export_weights(model, config, history, export, parent)
 
 
 def save_atomically(obj: object, path: Path) -> None:
@@ -315,8 +332,10 @@ def save_atomically(obj: object, path: Path) -> None:
     partial.replace(path)
 
 
-def export_weights(model: nn.Module, config: TrainConfig, history: list[dict], export: Path) -> dict:
-    """Write the weights (fp32 state dict) and ``<name>.json`` metadata next to them."""
+def export_weights(model: nn.Module, config: TrainConfig, history: list[dict], export: Path,
+                   parent: dict | None = None) -> dict:
+    """Write the weights (fp32 state dict) and ``<name>.json`` metadata next to them (with ``parent``, the
+    metadata of the run whose weights this one started from)."""
     export.parent.mkdir(parents=True, exist_ok=True)
     save_atomically(model.state_dict(), export)
     digest = sha256_of(export)
@@ -328,6 +347,7 @@ def export_weights(model: nn.Module, config: TrainConfig, history: list[dict], e
         "history": history,
         "source_commit": source_commit(),
         "torch": torch.__version__,
+        **({"parent": parent} if parent else {}),
     }
     export.with_suffix(".json").write_text(json.dumps(metadata, indent=1) + "\n")
     return metadata

@@ -62,10 +62,10 @@ def model_inputs(example: MotionExample, exposure: float) -> tuple[torch.Tensor,
 # --- synthetic -------------------------------------------------------------------------------------------------
 
 def synthetic_example(source: PhotoSource, rng: np.random.Generator, patch: int,
-                      max_speed: float = 40.0) -> MotionExample:
+                      max_speed: float = 40.0, low_duty_odds: float = 0.1) -> MotionExample:
     """Exact blur of a background and up to two cut-out layers, each on its own trajectory, plus the true
     per-pixel velocity at the frame's time (of whichever layer is in front), degraded by ``estimate_like_rife``.
-    ``max_speed``: pixels per keyframe interval."""
+    ``max_speed``: pixels per keyframe interval; ``low_duty_odds``: how often the exposure is short (0.05–0.3)."""
     margin = math.ceil(max_speed) + 8
     size = patch + 2 * margin
     images = [source.crop(rng, size)]
@@ -74,7 +74,7 @@ def synthetic_example(source: PhotoSource, rng: np.random.Generator, patch: int,
         images.append(source.crop(rng, size))
         alphas.append(soft_ellipse(size, rng, spread))
     trajectories = [random_trajectory(rng, max_speed) for _ in images]
-    duty = float(rng.uniform(0.05, 0.3)) if rng.random() < 0.1 else float(rng.uniform(0.3, 1.0))
+    duty = float(rng.uniform(0.05, 0.3)) if rng.random() < low_duty_odds else float(rng.uniform(0.3, 1.0))
     fastest = max(t.speed_bound(patch) for t in trajectories)
     subframes = int(min(2 * MAX_SUBFRAMES, max(4, math.ceil(duty * fastest * 1.5))))
     offsets = (torch.arange(subframes, dtype=torch.float32) + 0.5) / subframes - 0.5
@@ -259,9 +259,15 @@ def flip_example(example: MotionExample, rng: np.random.Generator) -> MotionExam
                          example.exposure)
 
 
-def told_exposure(example: MotionExample, rng: np.random.Generator) -> float:
-    """The exposure the model is told: the true one mostly, else a guess in 0.3–1 (a user's wrong setting)."""
-    return example.exposure if rng.random() < 0.8 else float(rng.uniform(0.3, 1.0))
+def told_exposure(example: MotionExample, rng: np.random.Generator, overstated_odds: float = 0.0) -> float:
+    """The exposure the model is told: the true one mostly, else a guess in 0.3–1 (a user's wrong setting);
+    with odds ``overstated_odds`` (drawn only when above 0, so older runs draw the same numbers) a value between
+    the true one and 1 instead, so that the network learns to find how much blur there is below what it is told
+    (sharp footage told the default 3/4)."""
+    told = example.exposure if rng.random() < 0.8 else float(rng.uniform(0.3, 1.0))
+    if overstated_odds > 0 and rng.random() < overstated_odds:
+        told = float(rng.uniform(example.exposure, 1.0))
+    return told
 
 
 
@@ -269,6 +275,8 @@ def told_exposure(example: MotionExample, rng: np.random.Generator) -> float:
 
 Inputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # blurry, blur vector, disagreement (batched)
 STRONG, MILD = (4, 0.75), (1, 0.875)  # (keep_every, duty) of the benchmark's strong and mild blur
+NEAR_SHARP = (4, 0.125)  # and of its near-sharp input, which deblur is told the default exposure for
+DEFAULT_EXPOSURE = 0.75
 MOVING_CROP_ODDS = 0.75  # a real crop is the most moving of 4 candidates this often (static crops teach little)
 
 
@@ -286,16 +294,23 @@ def batched(examples: list[tuple[MotionExample, float]]) -> tuple[Inputs, torch.
     return inputs, torch.stack([e.sharp for e, _ in examples])
 
 
-def load_motion_data(seed: int, threads: int) -> MotionData:
+def parse_recipes(text: str) -> tuple[tuple[int, float], ...]:
+    """``"4:0.125,2:0.25"`` → ((4, 0.125), (2, 0.25)): (keep_every, duty) pairs; "" → ()."""
+    pairs = [item.split(":") for item in text.split(",") if item.strip()]
+    return tuple((int(keep_every), float(duty)) for keep_every, duty in pairs)
+
+
+def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, float], ...] = ()) -> MotionData:
+    """Training shots (``REAL_RECIPES``, then ``extra_recipes``), photos and the validation groups."""
     from . import splits
     from .real import dense_segments, photo_paths, sharp_frames
 
     estimate = rife_estimator(threads)
     segments = dense_segments(splits.MOTION_TRAIN)
-    shots = real_shots(segments, cache_path_names(splits.MOTION_TRAIN), estimate)
+    shots = real_shots(segments, cache_path_names(splits.MOTION_TRAIN), estimate, REAL_RECIPES + extra_recipes)
     photos = PhotoSource(photo_paths(splits.TRAIN_PHOTOS), sharp_frames(segments))
     held_out = real_shots(dense_segments(splits.VALIDATION), cache_path_names(splits.VALIDATION), estimate,
-                          recipes=(STRONG, MILD))
+                          recipes=(STRONG, MILD, NEAR_SHARP))
     held_out_photos = PhotoSource(photo_paths(splits.VALIDATION_PHOTOS), [])
     rng = np.random.default_rng([seed, 2**40])  # no training step draws this stream
     validation = {}
@@ -304,19 +319,21 @@ def load_motion_data(seed: int, threads: int) -> MotionData:
         validation[name] = [(batched([(e, e.exposure)])[0], e.sharp) for e in examples]
     synthetic = [synthetic_example(held_out_photos, rng, 128) for _ in range(24)]
     validation["synthetic"] = [(batched([(e, e.exposure)])[0], e.sharp) for e in synthetic]
+    near_sharp = [real_example([held_out[2]], rng, 128) for _ in range(16)]  # drawn last: the groups above
+    validation["real near-sharp, told 3/4"] = [(batched([(e, DEFAULT_EXPOSURE)])[0], e.sharp) for e in near_sharp]
     return MotionData(photos, shots, validation)
 
 
-def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: float, seed: int,
-                 step: int) -> tuple[Inputs, torch.Tensor]:
+def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: float, seed: int, step: int,
+                 low_duty_odds: float = 0.1, overstated_odds: float = 0.0) -> tuple[Inputs, torch.Tensor]:
     """Batch ``step``: example i from ``default_rng([seed, step, i])``, flipped, with a told exposure."""
     examples = []
     for i in range(batch):
         rng = np.random.default_rng([seed, step, i])
         if rng.random() < synthetic_share:
-            example = synthetic_example(data.photos, rng, patch)
+            example = synthetic_example(data.photos, rng, patch, low_duty_odds=low_duty_odds)
         else:
             example = real_example(data.shots, rng, patch, MOVING_CROP_ODDS)
         example = flip_example(example, rng)
-        examples.append((example, told_exposure(example, rng)))
+        examples.append((example, told_exposure(example, rng, overstated_odds)))
     return batched(examples)
