@@ -230,12 +230,19 @@ def vspipe_fps(method: str, frames: int, factor: int, workdir: Path) -> float:
     """Output frames per second that vspipe reports (its timer excludes script evaluation and model loading)."""
     script = workdir / f"{method}_{factor}x.vpy"
     script.write_text(SCRIPT.format(method=method, start=SPEED_START, frames=frames, factor=factor))
+    return script_fps(script, f"{method} {factor}x")
+
+
+def script_fps(script: Path, name: str, environment: dict[str, str] | None = None,
+               timeout: float | None = None) -> float:
+    """Output frames per second that vspipe reports for ``script`` (output discarded); ``name`` goes into the
+    error when vspipe fails. ``environment``: the process's, default this one's; ``timeout`` in seconds."""
     vspipe = Path(sys.executable).with_name("vspipe")
-    result = subprocess.run([str(vspipe) if vspipe.exists() else "vspipe", str(script), "--"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run([str(vspipe) if vspipe.exists() else "vspipe", str(script), "--"], env=environment,
+                            capture_output=True, text=True, check=False, timeout=timeout)
     report = VSPIPE_REPORT.search(result.stderr)
     if result.returncode != 0 or report is None:
-        raise RuntimeError(f"vspipe {method} {factor}x failed ({result.returncode}):\n{result.stderr[-2000:]}")
+        raise RuntimeError(f"vspipe {name} failed ({result.returncode}):\n{result.stderr[-2000:]}")
     return float(report.group(3))
 
 

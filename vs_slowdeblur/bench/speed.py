@@ -10,7 +10,6 @@ the GPU table instead: each operator at 720p, 1080p and 2160p in fp32 and fp16, 
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -22,9 +21,8 @@ from pathlib import Path
 
 from ..samples import sample_path
 from .common import markdown_table
-from .interp import SPEED_CLIP, SPEED_START, fresh_bare_fps
+from .interp import SPEED_CLIP, SPEED_START, fresh_bare_fps, script_fps
 
-VSPIPE_REPORT = re.compile(r"Output (\d+) frames in ([\d.]+) seconds \(([\d.]+) fps\)")
 TARGET_FACTOR_SCALING = 1.8  # 4x output fps over 2x output fps, interpolate and slowmo
 TARGET_OVER_REFERENCE = 1.3  # ours 2x over the reference tree's 2x
 TARGET_DEBLUR_SECONDS = 1.0  # seconds per 640x480 deblur frame
@@ -67,13 +65,7 @@ def vspipe_fps(run: Run, workdir: Path, timeout: float | None = None) -> float:
     environment = dict(os.environ)
     if run.tree is not None:
         environment["PYTHONPATH"] = os.pathsep.join([str(run.tree), environment.get("PYTHONPATH", "")])
-    vspipe = Path(sys.executable).with_name("vspipe")
-    result = subprocess.run([str(vspipe) if vspipe.exists() else "vspipe", str(script), "--"], env=environment,
-                            capture_output=True, text=True, check=False, timeout=timeout)
-    report = VSPIPE_REPORT.search(result.stderr)
-    if result.returncode != 0 or report is None:
-        raise RuntimeError(f"vspipe {run.name} failed ({result.returncode}):\n{result.stderr[-2000:]}")
-    return float(report.group(3))
+    return script_fps(script, run.name, environment, timeout)
 
 
 @dataclass(frozen=True)

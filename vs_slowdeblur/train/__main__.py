@@ -68,27 +68,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {result.name} | {result.step if result.step is not None else 'final'} | "
                   f"{result.mean_gain_db:+.2f} ± {result.standard_error_db:.2f} | {result.win_rate:.0%} |")
         return 0
-    workdir = args.workdir
-    parent = None
     if args.replay:
         recorded = json.loads(args.replay.read_text())
         config, length_changes = recorded_lengths(recorded)
         config = dataclasses.replace(config, threads=args.threads)
-        workdir = workdir or cache_dir() / "train" / f"{config.model}-run"
-        init = None
-        if "parent" in recorded:  # remake the weights this run started from first
-            parent = recorded["parent"]
-            parent_file = workdir / "parent" / "parent.json"
-            parent_file.parent.mkdir(parents=True, exist_ok=True)
-            parent_file.write_text(json.dumps(parent))
-            init = parent_file.with_suffix(".pt")
-            if not init.exists():
-                main(["deblur", "--replay", str(parent_file), "--workdir", str(parent_file.parent),
-                      "--export", str(init), "--threads", str(args.threads)])
+        init, parent = None, recorded.get("parent")
     else:
         init = args.init
-        if init is not None:
-            parent = json.loads(init.with_suffix(".json").read_text())
+        parent = json.loads(init.with_suffix(".json").read_text()) if init is not None else None
         config, length_changes = dataclasses.replace(
             defaults, model=args.model, steps=args.steps, batch=args.batch, patch=args.patch, seed=args.seed,
             threads=args.threads, synthetic_share=args.synthetic_share, synthetic_layers=args.synthetic_layers,
@@ -96,11 +83,26 @@ def main(argv: list[str] | None = None) -> int:
             overstated_odds=args.overstated_odds, learning_rate=args.learning_rate,
             extra_real_recipes=args.extra_real_recipes,
             init_sha256=sha256_of(init) if init is not None else ""), {}
-    workdir = workdir or cache_dir() / "train" / f"{config.model}-run"
+    workdir = args.workdir or cache_dir() / "train" / f"{config.model}-run"
+    if args.replay and parent is not None:
+        init = replay_parent(parent, workdir / "parent", args.threads)
     export = args.export or builtin_weights_path(config.model)
     metadata = train(config, workdir, export, length_changes, init, parent)
     print(f"wrote {export} (sha256 {metadata['sha256']}) and {export.with_suffix('.json')}")
     return 0
+
+
+def replay_parent(parent: dict, workdir: Path, threads: int) -> Path:
+    """The weights the recorded run started from, remade by replaying ``parent`` (its metadata) in ``workdir``
+    unless an earlier replay left them there."""
+    recorded = workdir / "parent.json"
+    weights = recorded.with_suffix(".pt")
+    if not weights.exists():
+        workdir.mkdir(parents=True, exist_ok=True)
+        recorded.write_text(json.dumps(parent))
+        main(["deblur", "--replay", str(recorded), "--workdir", str(workdir), "--export", str(weights),
+              "--threads", str(threads)])
+    return weights
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from ..filters.synth_blur import exposure_weights
+from ..options import Options
 from ..paths import cache_dir
 from .real import SUBFRAMES
 from .synthetic import (
@@ -276,7 +277,7 @@ def told_exposure(example: MotionExample, rng: np.random.Generator, overstated_o
 Inputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # blurry, blur vector, disagreement (batched)
 STRONG, MILD = (4, 0.75), (1, 0.875)  # (keep_every, duty) of the benchmark's strong and mild blur
 NEAR_SHARP = (4, 0.125)  # and of its near-sharp input, which deblur is told the default exposure for
-DEFAULT_EXPOSURE = 0.75
+DEFAULT_EXPOSURE = float(Options.exposure)
 MOVING_CROP_ODDS = 0.75  # a real crop is the most moving of 4 candidates this often (static crops teach little)
 
 
