@@ -114,3 +114,37 @@ def test_a_run_from_other_weights_refuses_a_file_with_another_hash(tmp_path: Pat
     config = TrainConfig(model="motion-deblur", init_sha256="0" * 64)
     with pytest.raises(SystemExit, match="sha256 0000"):
         train(config, tmp_path / "run", tmp_path / "out.pt", init=weights)
+
+
+def test_the_exposure_loss_is_zero_for_the_truth_and_one_per_octave_off() -> None:
+    """The exposure estimator's loss (train --model exposure): |log2 error| of the crop mean plus of the pixels."""
+    from vs_slowdeblur.train.exposure import log2_error
+
+    truth = torch.tensor([0.125, 0.5])
+    inputs = (torch.zeros(2, 3, 16, 16), torch.full((2, 2, 16, 16), 8.0), torch.zeros(2, 1, 16, 16))
+
+    def estimator(factor: float):
+        return lambda *args: (truth[:, None, None].expand(2, 4, 4) * factor, torch.ones(2, 4, 4))
+
+    assert float(log2_error(estimator(1.0), inputs, truth)) == pytest.approx(0, abs=1e-6)
+    assert float(log2_error(estimator(2.0), inputs, truth)) == pytest.approx(2)
+
+
+def test_the_exposure_estimator_untrained_weighs_only_moving_pixels() -> None:
+    from vs_slowdeblur.models.exposurenet import ExposureNet
+
+    net = ExposureNet()
+    frame, still = torch.rand(1, 3, 32, 32), torch.zeros(1, 2, 32, 32)
+    assert torch.isnan(net.estimate(frame, still, still[:, :1])).all()
+    exposure, weight = net(frame, torch.full((1, 2, 32, 32), 6.0), still[:, :1])
+    assert exposure.shape == weight.shape == (1, 8, 8) and bool((weight > 0).all())
+    assert bool(((exposure > 0) & (exposure <= 1)).all())
+
+
+def test_the_exposure_experiment_needs_an_export_path(capsys: pytest.CaptureFixture[str]) -> None:
+    """Its weights must not land in the package, where no registry entry checks them."""
+    from vs_slowdeblur.train.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["deblur", "--model", "exposure", "--steps", "1"])
+    assert stopped.value.code == 2 and "--export FILE" in capsys.readouterr().err

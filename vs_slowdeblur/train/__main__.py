@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             overstated_odds=args.overstated_odds, learning_rate=args.learning_rate,
             extra_real_recipes=args.extra_real_recipes,
             init_sha256=sha256_of(init) if init is not None else ""), {}
+    if config.model == "exposure" and args.export is None:
+        parser.error("--model exposure trains an experiment that deblur does not use yet (docs/BENCHMARKS.md); "
+                     "give --export FILE for its weights")
     workdir = args.workdir or cache_dir() / "train" / f"{config.model}-run"
     if args.replay and parent is not None:
         init = replay_parent(parent, workdir / "parent", args.threads)

@@ -23,10 +23,11 @@ import torch
 from torch import nn
 
 from ..models.deblurnet import WindowDeblurNet
+from ..models.exposurenet import ExposureNet
 from ..models.motiondeblur import MotionDeblurNet
 from ..quality import psnr
 from ..wheelfetch import sha256_of
-from . import motion, splits
+from . import exposure, motion, splits
 from .real import dense_segments, photo_paths, real_window, sharp_frames
 from .synthetic import PhotoSource, synthetic_window
 
@@ -156,16 +157,34 @@ def validate(model: nn.Module, groups: dict[str, list], scorer: Callable = windo
             "validation_gain_db": {name: float(a.mean() - b.mean()) for name, (b, a) in scores.items()}}
 
 
+def restoration_loss(model: nn.Module, inputs: tuple[torch.Tensor, ...], targets: torch.Tensor) -> torch.Tensor:
+    return charbonnier(model(*inputs), targets)
+
+
+def describe_gains(scores: dict) -> str:
+    gains = ", ".join(f"{name} {gain:+.2f}" for name, gain in scores["validation_gain_db"].items())
+    return (f"validation PSNR {scores['validation_psnr']:.2f} dB (blurry input {scores['validation_blurry_psnr']:.2f}"
+            f" dB; gain per group, dB: {gains})")
+
+
+def describe_exposure_errors(scores: dict) -> str:
+    return "validation |log2 error| (median estimate) per shot: " + ", ".join(
+        f"{name} {error:.2f} ({scores['validation_median_exposure'][name]:.2f})"
+        for name, error in scores["validation_log2_error"].items())
+
+
 @dataclass(frozen=True)
 class Recipe:
     """What training one network takes: build it, load its data, draw batch ``step`` (model inputs, target),
-    score its validation set, and describe its data for the metadata."""
+    its loss, score its validation set, describe the scores for the log and its data for the metadata."""
 
     build: Callable[[], nn.Module]
     load_data: Callable[[TrainConfig], Any]
     make_batch: Callable[[Any, TrainConfig, int], tuple[tuple[torch.Tensor, ...], torch.Tensor]]
     validate: Callable[[nn.Module, Any], dict]
     data_recipe: Callable[[TrainConfig], dict]
+    loss: Callable[[nn.Module, tuple[torch.Tensor, ...], torch.Tensor], torch.Tensor] = restoration_loss
+    describe: Callable[[dict], str] = describe_gains
 
 
 def window_data_recipe(config: TrainConfig) -> dict:
@@ -209,6 +228,13 @@ def motion_data_recipe(config: TrainConfig) -> dict:
     }
 
 
+def exposure_data_recipe(config: TrainConfig) -> dict:
+    recipe = {key: value for key, value in motion_data_recipe(config).items() if key != "told_exposure"}
+    return {**recipe, "target": f"the exposure the crop was blurred with; a crop is drawn again (up to "
+                                f"{exposure.DRAWS} times) until its mean estimated speed exceeds {exposure.MOVING:g} "
+                                f"px per keyframe interval"}
+
+
 RECIPES: dict[str, Recipe] = {
     "window-deblur": Recipe(WindowDeblurNet, load_data, make_batch,
                             lambda model, data: validate(model, data.validation), window_data_recipe),
@@ -222,6 +248,16 @@ RECIPES: dict[str, Recipe] = {
         lambda model, data: validate(model, data.validation,
                                      lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
         motion_data_recipe),
+    "exposure": Recipe(
+        ExposureNet,
+        lambda config: motion.load_motion_data(config.seed, config.threads,
+                                               motion.parse_recipes(config.extra_real_recipes)),
+        lambda data, config, step: exposure.exposure_batch(data, config.batch, config.patch, config.synthetic_share,
+                                                           config.seed, step, config.low_duty_odds),
+        exposure.validate_exposure,
+        exposure_data_recipe,
+        exposure.log2_error,
+        describe_exposure_errors),
 }
 
 
@@ -303,7 +339,7 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
         inputs, targets = recipe.make_batch(data, config, step)
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(config, step)
-        loss = charbonnier(model(*inputs), targets)
+        loss = recipe.loss(model, inputs, targets)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -314,9 +350,7 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
             scores = recipe.validate(model, data)
             history.append({"step": step, "loss": float(np.mean(running_loss)), **scores,
                             "seconds": time.monotonic() - started})
-            gains = ", ".join(f"{name} {gain:+.2f}" for name, gain in scores["validation_gain_db"].items())
-            log(f"step {step}: loss {np.mean(running_loss):.4f}, validation PSNR {scores['validation_psnr']:.2f} dB "
-                f"(blurry input {scores['validation_blurry_psnr']:.2f} dB; gain per group, dB: {gains}), "
+            log(f"step {step}: loss {np.mean(running_loss):.4f}, {recipe.describe(scores)}, "
                 f"{time.monotonic() - started:.0f} s")
             running_loss = []
         if step % config.checkpoint_every == 0 or step == config.steps:
@@ -343,7 +377,7 @@ def export_weights(model: nn.Module, config: TrainConfig, history: list[dict], e
         "model": type(model).__name__, "parameters": sum(p.numel() for p in model.parameters()),
         "sha256": digest, "steps": config.steps, "config": asdict(config),
         "data_recipe": RECIPES[config.model].data_recipe(config),
-        "validation": next((h for h in reversed(history) if "validation_psnr" in h), None),
+        "validation": next((h for h in reversed(history) if "loss" in h), None),  # not a note
         "history": history,
         "source_commit": source_commit(),
         "torch": torch.__version__,

@@ -286,6 +286,7 @@ class MotionData:
     photos: PhotoSource
     shots: list[RealShot]
     validation: dict[str, list[tuple[Inputs, torch.Tensor]]]  # group → (single-example inputs, sharp target)
+    held_out: dict[str, RealShot]  # the validation shot's strong, mild and near-sharp blur, whole keyframes
 
 
 def batched(examples: list[tuple[MotionExample, float]]) -> tuple[Inputs, torch.Tensor]:
@@ -322,7 +323,8 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
     validation["synthetic"] = [(batched([(e, e.exposure)])[0], e.sharp) for e in synthetic]
     near_sharp = [real_example([held_out[2]], rng, 128) for _ in range(16)]  # drawn last: the groups above
     validation["real near-sharp, told 3/4"] = [(batched([(e, DEFAULT_EXPOSURE)])[0], e.sharp) for e in near_sharp]
-    return MotionData(photos, shots, validation)
+    groups = dict(zip(("real strong", "real mild", "real near-sharp"), held_out, strict=True))
+    return MotionData(photos, shots, validation, groups)
 
 
 def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: float, seed: int, step: int,
