@@ -26,6 +26,16 @@ MAX_EXPOSURE = 1.0  # fractions of the frame interval: the estimate lies in (0, 
 STILL = 0.5  # pixels per frame interval: slower pixels carry no weight (no smear to measure)
 
 
+def pooled_speed(velocity: torch.Tensor) -> torch.Tensor:
+    """(B, H/4, W/4) speed in pixels per frame interval, at the resolution of the network's output."""
+    return nn.functional.avg_pool2d(velocity, INPUT_MULTIPLE).norm(dim=1)
+
+
+def weighted_mean(exposure: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """(B,) each frame's exposure map averaged with its weights (NaN where no pixel carries weight)."""
+    return (exposure * weight).sum((1, 2)) / weight.sum((1, 2))
+
+
 def tap_contrast(differences: torch.Tensor) -> torch.Tensor:
     """(B, len(TAP_OFFSETS), H, W): each tap's mean absolute difference from the centre over the colours."""
     return differences.abs().unflatten(1, (len(TAP_OFFSETS), 3)).mean(2)
@@ -48,17 +58,16 @@ class ExposureNet(nn.Module):
                 disagreement: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """blurry (B, 3, H, W); velocity (B, 2, H, W) and disagreement (B, 1, H, W) in pixels per frame interval
         → exposure (B, H/4, W/4) in (0, MAX_EXPOSURE] and weight (B, H/4, W/4) ≥ 0."""
-        along = motion_taps(blurry, velocity) - blurry.repeat(1, len(TAP_OFFSETS), 1, 1)
-        across = motion_taps(blurry, torch.stack([-velocity[:, 1], velocity[:, 0]], 1)) - blurry.repeat(
-            1, len(TAP_OFFSETS), 1, 1)
+        centre = blurry.repeat(1, len(TAP_OFFSETS), 1, 1)
+        along = motion_taps(blurry, velocity) - centre
+        across = motion_taps(blurry, torch.stack([-velocity[:, 1], velocity[:, 0]], 1)) - centre
         inputs = torch.cat([blurry, along, tap_contrast(along), tap_contrast(across), velocity / MOTION_UNIT,
                             disagreement / MOTION_UNIT], 1)
         exposure_logit, weight_logit = self.body(inputs).unbind(1)
-        speed = nn.functional.avg_pool2d(velocity, 4).norm(dim=1)
-        weight = torch.sigmoid(weight_logit) * (speed > STILL)
+        weight = torch.sigmoid(weight_logit) * (pooled_speed(velocity) > STILL)
         return MAX_EXPOSURE * torch.sigmoid(exposure_logit), weight
 
     def estimate(self, blurry: torch.Tensor, velocity: torch.Tensor, disagreement: torch.Tensor) -> torch.Tensor:
         """(B,) the weighted mean exposure of each frame (NaN where no pixel carries weight)."""
         exposure, weight = (t.float() for t in self(blurry, velocity, disagreement))  # sums in fp32 under autocast
-        return (exposure * weight).sum((1, 2)) / weight.sum((1, 2))
+        return weighted_mean(exposure, weight)

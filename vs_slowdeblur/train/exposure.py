@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..models.exposurenet import INPUT_MULTIPLE, ExposureNet
+from ..models.exposurenet import INPUT_MULTIPLE, ExposureNet, pooled_speed, weighted_mean
 from .motion import MotionData, MotionExample, flip_example, real_example, synthetic_example
 
 DRAWS = 8  # tries to draw a moving crop
@@ -57,19 +57,18 @@ def log2_error(model: ExposureNet, inputs: Inputs, targets: torch.Tensor) -> tor
     exposure holds for the whole frame, of every moving pixel's own estimate (which trains far faster)."""
     exposure, weight = model(*inputs)
     truth = targets.log2()[:, None, None]
-    speed = torch.nn.functional.avg_pool2d(inputs[1], INPUT_MULTIPLE).norm(dim=1)
-    evidence = (weight > 0) * (speed / FULL_EVIDENCE).clamp(max=1)  # a longer smear tells more
+    evidence = (weight > 0) * (pooled_speed(inputs[1]) / FULL_EVIDENCE).clamp(max=1)  # a longer smear tells more
     per_pixel = ((exposure.clamp_min(1e-3).log2() - truth).abs() * evidence).sum() / evidence.sum().clamp_min(1)
-    estimate = (exposure * weight).sum((1, 2)) / weight.sum((1, 2))
+    estimate = weighted_mean(exposure, weight)
     known = torch.isfinite(estimate)
     pooled = (estimate[known].clamp_min(1e-3).log2() - truth[known, 0, 0]).abs().mean()
     return pooled + per_pixel
 
 
 def frame_inputs(data: MotionData, group: str, index: int) -> Inputs:
-    """Whole keyframe ``index`` of held-out shot ``group``, cropped to a multiple of 4 pixels."""
+    """Whole keyframe ``index`` of held-out shot ``group``, cropped to a multiple of ``INPUT_MULTIPLE`` pixels."""
     shot = data.held_out[group]
-    height, width = (size // 4 * 4 for size in shot.blurry.shape[1:3])
+    height, width = (size // INPUT_MULTIPLE * INPUT_MULTIPLE for size in shot.blurry.shape[1:3])
     blurry = torch.from_numpy(shot.blurry[index, :height, :width].astype(np.float32) / 255).permute(2, 0, 1)
     motion = torch.from_numpy(shot.motion[index, :, :height, :width].astype(np.float32))
     return estimator_inputs(blurry[None], motion[None, 0:2], motion[None, 2:4])
