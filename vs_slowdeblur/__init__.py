@@ -8,8 +8,8 @@ Example (.vpy)::
 
 from __future__ import annotations
 
-from .filters import deblur, interpolate, metrics, slowmo, synth_blur
+from .filters import deblur, extract, interpolate, metrics, slowmo, synth_blur
 from .options import Options, preset_names
 
-__all__ = ["Options", "deblur", "interpolate", "metrics", "preset_names", "slowmo", "synth_blur"]
+__all__ = ["Options", "deblur", "extract", "interpolate", "metrics", "preset_names", "slowmo", "synth_blur"]
 __version__ = "0.1.0"

@@ -21,9 +21,10 @@ def _labelled_rgb(clip: vs.VideoNode, label: str) -> vs.VideoNode:
     return half.text.Text(label, alignment=7)
 
 
-def contact_sheet(path: Path, output_frames: tuple[int, ...] = (20, 22, 38)) -> Path:
+def contact_sheet(path: Path, output_frames: tuple[int, ...] = (20, 21, 22, 38)) -> Path:
     """Write a PNG with one row per output frame m (25 fps numbering) and the four columns of ``COLUMNS``:
-    frame 20 shows a deblurred keyframe, 22 and 38 in-betweens."""
+    frame 20 shows a deblurred keyframe, 21 an in-between inside its exposure, 22 and 38 in-betweens in the
+    gaps between exposures."""
     sharp = vs.core.bs.VideoSource(str(sample_path("bikes")))[SHOT[0]:SHOT[1]]
     blurry = synth_blur(sharp, KEEP_EVERY, duty=0.75)
     held = vs.core.std.Interleave([blurry] * KEEP_EVERY)  # each blurry frame shown for its 4 output slots

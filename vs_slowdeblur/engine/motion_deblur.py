@@ -10,7 +10,8 @@ side there is serves for both, and a frame with neither (a one-frame shot) is re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 import torch
 import vapoursynth as vs
@@ -50,17 +51,11 @@ class MotionDeblurEngine:
         neighbour to take motion from. ``indices``/``frames``: the window
         n−1, n, n+1, a repeated number where the clip ends or a scene cut falls. ``motion_frames``: the same
         window of the clip to estimate motion on (default: ``frames``)."""
-        (previous, centre, following) = indices
-        frame0, frame1, frame2 = motion_frames or frames
-        with self.streams.acquire(), inference_context(self.device, self.threads, self.precision):
-            velocities = []
-            if following != centre:
-                velocities.append(self.pair_velocity(centre, frame1, frame2))
-            if previous != centre:
-                velocities.append(self.pair_velocity(previous, frame0, frame1))
-            if not velocities:
+        with self.context():
+            velocities = self.velocities(indices, motion_frames or frames)
+            if velocities is None:
                 return None
-            forward, backward = velocities[0], velocities[-1]
+            forward, backward = velocities
             blurry = frame_to_tensor(frames[1], self.device)
             exposure = self.exposure
             if exposure == AUTO:
@@ -68,6 +63,27 @@ class MotionDeblurEngine:
             restored = self.run_model(blurry, forward, backward, exposure)
             tensor_to_frame(clamp_to_range(restored, blurry), out)
             return exposure
+
+    def velocities(self, indices: Sequence[int], motion_frames: Sequence[vs.VideoFrame]
+                   ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(forward, backward) velocities of frame ``indices[1]`` (each (1, 2, H, W), pixels per frame interval)
+        from its window ``indices`` of ``motion_frames``; one side serves for both at a clip end or a cut, and
+        None comes back when the frame has no neighbour. Call inside the engine's inference context."""
+        (previous, centre, following) = indices
+        frame0, frame1, frame2 = motion_frames
+        velocities = []
+        if following != centre:
+            velocities.append(self.pair_velocity(centre, frame1, frame2))
+        if previous != centre:
+            velocities.append(self.pair_velocity(previous, frame0, frame1))
+        return (velocities[0], velocities[-1]) if velocities else None
+
+    @contextlib.contextmanager
+    def context(self) -> Iterator[None]:
+        """The stream and inference context every model call of this engine runs in (entered in the callback's
+        own thread)."""
+        with self.streams.acquire(), inference_context(self.device, self.threads, self.precision):
+            yield
 
     def pair_velocity(self, pair: int, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
         """(1, 2, H, W) velocity of source pair (pair, pair+1) in pixels per frame interval."""

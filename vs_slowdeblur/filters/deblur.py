@@ -84,13 +84,13 @@ def deblur(
     return build_deblur(clip, engine, options, scene_change, motion_clip=motion_clip)
 
 
-def check_motion_clip(clip: vs.VideoNode, motion_clip: vs.VideoNode, model: str) -> None:
+def check_motion_clip(clip: vs.VideoNode, motion_clip: vs.VideoNode, model: str, operator: str = OPERATOR) -> None:
     if model != MOTION_MODEL:
-        raise operator_error(OPERATOR, f"motion_clip has no effect: model {model!r} estimates no motion; leave it "
+        raise operator_error(operator, f"motion_clip has no effect: model {model!r} estimates no motion; leave it "
                                        f"out, or pass model={MOTION_MODEL!r}")
-    check_clip(OPERATOR, motion_clip, "motion_clip")
+    check_clip(operator, motion_clip, "motion_clip")
     if (motion_clip.num_frames, motion_clip.width, motion_clip.height) != (clip.num_frames, clip.width, clip.height):
-        raise operator_error(OPERATOR, f"motion_clip must match clip in length and size, got "
+        raise operator_error(operator, f"motion_clip must match clip in length and size, got "
                                        f"{motion_clip.num_frames} frames of {motion_clip.width}x{motion_clip.height} "
                                        f"for {clip.num_frames} of {clip.width}x{clip.height}; trim or resize it")
 
@@ -123,6 +123,25 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngines, options: Options, sc
     """The VapourSynth graph: frame n's window of shifted clips (and of ``motion_clip``'s, when given) and cut
     detections → the restored frame. A failing frame is reported as ``operator``'s error about its ``what`` n."""
     working = to_working(clip)
+    restored = build_restoration(working, engine, options, scene_change, operator, what, motion_clip)
+    if restored.format.id == clip.format.id:
+        return restored
+    return back_to_source(clip, working, restored)
+
+
+def back_to_source(clip: vs.VideoNode, working: vs.VideoNode, restored: vs.VideoNode) -> vs.VideoNode:
+    """``restored`` (working format, frame for frame with ``working`` = ``to_working(clip)``) in ``clip``'s format,
+    as a correction of its pixels, with the colour props of ``clip``'s frames."""
+    restorer = ResidualRestorer(clip, working, restored)
+    corrected = clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
+    return corrected.std.CopyFrameProps(clip, props=list(COLOUR_PROPS))  # also drops what clip lacks
+
+
+def build_restoration(working: vs.VideoNode, engine: DeblurEngines, options: Options, scene_change: bool,
+                      operator: str = OPERATOR, what: str = "frame",
+                      motion_clip: vs.VideoNode | None = None) -> vs.VideoNode:
+    """The restored frames of ``working`` (a clip in the working format), in the working format, with
+    ``SlowdeblurWindow`` and (motion-deblur) ``SlowdeblurExposure`` props."""
     radius = engine.radius
     taps = [shifted(working, k) for k in range(-radius, radius + 1)]
     if motion_clip is not None:
@@ -135,18 +154,13 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngines, options: Options, sc
             return scene_change and scene.is_cut(left, right, options.scene_threshold)
 
         motion_frames = working if motion_clip is None else to_working(motion_clip)
-        markers = motion_markers(motion_frames, engine.motion, differences, shifted(clip, 1), cut_after)
-        prefetch = group_dependencies(markers, group_size(engine.motion, clip.width, clip.height), -1, 0)
-    restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=clip.num_frames,
+        markers = motion_markers(motion_frames, engine.motion, differences, shifted(working, 1), cut_after)
+        prefetch = group_dependencies(markers, group_size(engine.motion, working.width, working.height), -1, 0)
+    restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=working.num_frames,
                       motion_taps=motion_clip is not None,
                       scene_change=scene_change, threshold=options.scene_threshold,
                       failure=partial(frame_error, operator, what=what))
-    restored = parallel_modify_frame(taps[radius], taps + cut_taps + prefetch, restore)
-    if restored.format.id == clip.format.id:
-        return restored
-    restorer = ResidualRestorer(clip, working, restored)
-    corrected = clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
-    return corrected.std.CopyFrameProps(clip, props=list(COLOUR_PROPS))  # also drops what clip lacks
+    return parallel_modify_frame(taps[radius], taps + cut_taps + prefetch, restore)
 
 
 def _restore_frame(n: int, f: list[vs.VideoFrame], engine: DeblurEngines, radius: int, num_frames: int,

@@ -66,10 +66,14 @@ def interpolate(
 
 
 def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: InterpolationEngine, options: Options,
-                        scene_change: bool, operator: str = OPERATOR, what: str = "frame") -> vs.VideoNode:
+                        scene_change: bool, operator: str = OPERATOR, what: str = "frame",
+                        refine: Callable[[vs.VideoNode], vs.VideoNode] | None = None,
+                        working: vs.VideoNode | None = None) -> vs.VideoNode:
     """The VapourSynth graph: source frames pass through, in-betweens come from ``engine``. A failing
-    in-between is reported as ``operator``'s error about its ``what`` n (its output frame number)."""
-    working = to_working(clip)
+    in-between is reported as ``operator``'s error about its ``what`` n (its output frame number). ``refine``:
+    applied to the in-betweens (working format, output numbering) before they go back to the clip's format.
+    ``working``: ``clip`` in the working format where the caller has it already (default: converted here)."""
+    working = to_working(clip) if working is None else working
     next_working = scene.next_frames(working)
     differences = scene.pair_difference(working)  # frame i's props plus its difference to frame i+1
     last_source = clip.num_frames - 1
@@ -84,6 +88,8 @@ def build_interpolation(clip: vs.VideoNode, timeline: Timeline, engine: Interpol
     left, right = timeline.remap(working), timeline.remap(next_working)
     synthesized = _synthesized_clip(left, right, prefetch, timeline, engine,
                                     partial(frame_error, operator, what=what))
+    if refine is not None:
+        synthesized = refine(synthesized)
     restorer = FormatRestorer(synthesized, clip.format)
 
     source = timeline.remap(clip)

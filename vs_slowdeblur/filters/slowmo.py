@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import vapoursynth as vs
 
+from ..engine.color import to_working
 from ..engine.interpolation import InterpolationEngine
+from ..engine.motion_deblur import MotionDeblurEngine
 from ..engine.timeline import Timeline
+from ..errors import frame_error
 from ..options import DEBLUR_KEYS
 from ._checks import check_bool, check_clip, check_integer, check_scene_change, output_factor, refuse_unused
 from ._setup import make_engine, parameter_names, resolve
-from .deblur import MAX_WINDOW, build_deblur, check_model_keywords, deblur_engine
+from .deblur import MAX_WINDOW, back_to_source, build_restoration, check_model_keywords, deblur_engine
+from .inside_exposure import fuse_inside_exposures
 from .interpolate import build_interpolation
 
 OPERATOR = "slowmo"
@@ -35,7 +40,10 @@ def slowmo(
     """Sharp slow motion: every source frame is deblurred (``deblur``'s motion-deblur model, told the motion of
     its adjacent pairs over ``exposure`` frame intervals; or window-deblur with a ``window`` radius), then
     in-betweens at any ``factor`` or ``fps`` are synthesised from the deblurred
-    keyframes, with motion estimated on them. Output follows ``interpolate``'s contract (``out[k*i]`` shows
+    keyframes, with motion estimated on them. With motion-deblur, an in-between within exposure/2 of a keyframe
+    (inside its exposure) is the mean of that interpolated frame and the keyframe's restoration moved along its
+    motion to the in-between's time, as ``extract`` moves it. The clip is converted to float RGB once: the
+    in-betweens are made from the restored float frames. Output follows ``interpolate``'s contract (``out[k*i]`` shows
     source time i, same format, props ``SlowdeblurPosition``/``SlowdeblurSynthesized``). ``deblur=False`` is
     exactly ``interpolate``; ``deblur=None`` lets the preset decide (on in ``balanced``). ``preset`` is a name or
     a YAML path; keyword ``overrides`` win over it. With deblurring off, ``window`` and ``deblur_model``
@@ -60,8 +68,17 @@ def slowmo(
     else:
         check_model_keywords(OPERATOR, options.deblur_model, window, exposure)
     interpolation = make_engine(OPERATOR, options.model, lambda: InterpolationEngine(options, torch_device))
+    timeline = Timeline(ratio, clip.num_frames)
+    refine = working = None
     if options.deblur:
         restoration = make_engine(OPERATOR, options.deblur_model, lambda: deblur_engine(options, torch_device))
-        clip = build_deblur(clip, restoration, options, scene_change, OPERATOR, what="source frame")
-    return build_interpolation(clip, Timeline(ratio, clip.num_frames), interpolation, options, scene_change,
-                               OPERATOR)
+        blurry = to_working(clip)
+        working = build_restoration(blurry, restoration, options, scene_change, OPERATOR, "source frame")
+        if isinstance(restoration, MotionDeblurEngine):
+            refine = partial(fuse_inside_exposures, restored=working, motion=blurry, timeline=timeline,
+                             engine=restoration, failure=partial(frame_error, OPERATOR))
+        clip = working if working.format.id == clip.format.id else back_to_source(clip, blurry, working)
+    # One working space: the in-betweens are made from the restored float frames, not from their conversion
+    # back to the clip's format, which only the source positions show.
+    return build_interpolation(clip, timeline, interpolation, options, scene_change, OPERATOR, refine=refine,
+                               working=working)

@@ -1,0 +1,68 @@
+"""slowmo's in-betweens that fall inside a keyframe's exposure: the interpolated frame fused with that keyframe's
+restored content moved to the in-between's time (``extract``'s move, ``engine.extraction``).
+
+A blurry keyframe holds every time of its exposure (Jin et al. 2018), so an output time t within exposure/2 of a
+keyframe is also that keyframe's restoration moved along its motion. The two estimates err differently (the
+interpolation across the whole frame interval misaligns, the move inherits the restoration's blur and the motion's
+error), and their mean scored better than either on the strong-blur benchmark frames (docs/BENCHMARKS.md, "Joint").
+In the shutter-closed gap between two exposures the interpolated frame stays as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+import torch
+import vapoursynth as vs
+
+from ..engine.frames import frame_to_tensor, tensor_to_frame
+from ..engine.motion_deblur import MotionDeblurEngine
+from ..engine.timeline import Timeline, shifted
+from ._graph import parallel_modify_frame
+from .deblur import EXPOSURE_PROP
+from .extract import moved_restoration
+
+MOVED_SHARE = 0.5  # weight of the moved restoration in the fusion (the interpolated frame has the rest)
+
+
+def exposure_side(t: Fraction, left_exposure: float | None, right_exposure: float | None) -> tuple[int, float] | None:
+    """Which keyframe's exposure holds time t (0 < t < 1) of a pair: (0, t) for the left one, (1, t − 1) for the
+    right one, with the time as an offset from that keyframe in frame intervals; the nearer where both do, None
+    in the gap or where a keyframe states no exposure (it was not restored)."""
+    inside_left = left_exposure is not None and t <= left_exposure / 2
+    inside_right = right_exposure is not None and 1 - t <= right_exposure / 2
+    if inside_left and (not inside_right or t <= Fraction(1, 2)):
+        return 0, float(t)
+    if inside_right:
+        return 1, float(t - 1)
+    return None
+
+
+def fuse_inside_exposures(synthesized: vs.VideoNode, restored: vs.VideoNode, motion: vs.VideoNode,
+                          timeline: Timeline, engine: MotionDeblurEngine,
+                          failure: Callable[[int, Exception], vs.Error]) -> vs.VideoNode:
+    """``synthesized`` (working format, output numbering) with every in-between inside a keyframe's exposure
+    fused with that keyframe's moved restoration. ``restored``: the restored keyframes (working format, with
+    ``deblur``'s props); ``motion``: the clip their motion was estimated on (working format)."""
+    keyframes = [timeline.remap(shifted(restored, side)) for side in (0, 1)]
+    taps = [timeline.remap(shifted(motion, k)) for k in (-1, 0, 1, 2)]  # keyframe i+side's taps: side … side+2
+
+    def fuse(m: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
+        index, t = timeline.source_position(m)
+        side_and_offset = exposure_side(t, *(frame.props.get(EXPOSURE_PROP) for frame in f[1:3]))
+        if side_and_offset is None:
+            return f[0]
+        side, offset = side_and_offset
+        try:
+            with engine.context():
+                moved = moved_restoration(engine, f[1 + side], index + side, f[3 + side:6 + side], offset)
+                if moved is None:
+                    return f[0]
+                out = f[0].copy()
+                tensor_to_frame(torch.lerp(frame_to_tensor(f[0], engine.device), moved, MOVED_SHARE), out)
+        except Exception as exc:
+            raise failure(m, exc) from exc
+        return out
+
+    return parallel_modify_frame(synthesized, [synthesized, *keyframes, *taps], fuse)
