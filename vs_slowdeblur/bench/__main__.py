@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     joint_parser.add_argument("--quick", action="store_true", help="one position per segment")
     joint_parser.add_argument("--clips", type=_held_out_clip_list, default=list(CLIP_NAMES))
     joint_parser.add_argument("--positions", type=int, default=3, help="keyframes per held-out segment")
-    joint_parser.add_argument("--write-docs", action="store_true", help=f"update the joint section of {DOCS}")
+    joint_parser.add_argument("--write-docs", action="store_true",
+                              help=f"update the joint section of {DOCS} and its crop image")
     render_parser = commands.add_parser("render", help="render: 1 process vs local workers, overlap cost")
     render_parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per configuration")
     render_parser.add_argument("--write-docs", action="store_true", help=f"update the render section of {DOCS}")
@@ -85,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         speed_frames, rounds = (12, 1) if args.quick else (40, 3)
         body = interp.report(args.clips, positions_2x, positions_4x, speed_frames, rounds)
     elif args.command == "joint":
-        body = joint.report(args.clips, 1 if args.quick else args.positions)
+        image = DOCS.parent / "joint_crop.png" if args.write_docs else None
+        body = joint.report(args.clips, 1 if args.quick else args.positions, image)
     elif args.command == "render":
         body = render.report(args.rounds)
     elif args.command == "speed":

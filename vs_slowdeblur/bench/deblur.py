@@ -186,21 +186,30 @@ def crop_comparison(path: Path, clip_names: Sequence[str] = ("bikes", "city"), s
                     ) -> str:
     """Write, for each clip, blurry | deblur | ground truth crops (strong blur) of its most blurred box, one row
     per clip, as a PNG; returns a caption."""
-    rows, captions = [], []
-    width, height = size
+    rows = []
     for clip_name in clip_names:
         first, segment = segments(clip_name)[0]
         blurry = synth_blur(segment, STRONG.keep_every, duty=STRONG.duty)
         i = blurry_positions(segment.num_frames, STRONG.keep_every, 3)[1]
         source = STRONG.keep_every * i
         frames = [rgb_array(rgb_clip(c).get_frame(n)) for c, n in ((blurry, i), (deblur(blurry), i), (segment, source))]
-        left, top = most_blurred_box(((frames[0] - frames[2]) ** 2).sum(-1), width, height)
+        rows.append((f"{clip_name} source frame {first + source}", frames))
+    return "strong blur, blurry input | deblur | real frame; rows: " + save_crops(path, rows, size)
+
+
+def save_crops(path: Path, rows: Sequence[tuple[str, list[np.ndarray]]], size: tuple[int, int]) -> str:
+    """Write a PNG with one row per (name, (H, W, 3) frames, the real frame last): the frames' crops of the
+    ``size`` box where the first frame misses the real one most, side by side. Returns the rows' captions."""
+    width, height = size
+    strips, captions = [], []
+    for name, frames in rows:
+        left, top = most_blurred_box(((frames[0] - frames[-1]) ** 2).sum(-1), width, height)
         tiles = [frame[top:top + height, left:left + width] for frame in frames]
-        rows.append(np.concatenate([np.pad(t, ((0, 4), (0, 4), (0, 0)), constant_values=1.0) for t in tiles], axis=1))
-        captions.append(f"{clip_name} source frame {first + source} (crop {width}x{height} at ({left}, {top}))")
+        strips.append(np.concatenate([np.pad(t, ((0, 4), (0, 4), (0, 0)), constant_values=1.0) for t in tiles], axis=1))
+        captions.append(f"{name} (crop {width}x{height} at ({left}, {top}))")
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray((np.concatenate(rows) * 255 + 0.5).astype(np.uint8)).save(path)
-    return "strong blur, blurry input | deblur | real frame; rows: " + "; ".join(captions)
+    Image.fromarray((np.concatenate(strips) * 255 + 0.5).astype(np.uint8)).save(path)
+    return "; ".join(captions)
 
 
 def report(clips: Sequence[str], per_segment: int, speed_frames: int, image: Path | None) -> str:

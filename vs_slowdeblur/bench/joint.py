@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import vapoursynth as vs
 
@@ -31,7 +32,7 @@ from .common import (
     rgb_clip,
     score,
 )
-from .deblur import blurry_positions, format_moving, moving_region, segments
+from .deblur import blurry_positions, format_moving, moving_region, save_crops, segments
 from .interp import blend, mvtools
 
 
@@ -173,7 +174,22 @@ def task_table(run: JointRun) -> str:
                                           f"the real frames after each: {positions}."
 
 
-def report(clips: Sequence[str], per_segment: int) -> str:
+def crop_comparison(path: Path, clip_names: Sequence[str] = ("bikes", "city"), size: tuple[int, int] = (240, 160)
+                    ) -> str:
+    """Write, for each clip's first benchmark segment, interpolate | slowmo | real crops of strong blur 4x at
+    real frame 4i+1 (inside keyframe i's exposure) where interpolation misses most; returns a caption."""
+    rows = []
+    for clip_name in clip_names:
+        first, segment = segments(clip_name)[0]
+        blurry = keyframes(segment, STRONG)
+        n = STRONG.factor * blurry_positions(segment.num_frames, STRONG.factor, 3)[1] + 1
+        frames = [rgb_array(rgb_clip(c).get_frame(n)) for c in (interpolate(blurry, 4), slowmo(blurry, 4), segment)]
+        rows.append((f"{clip_name} source frame {first + n}", frames))
+    return ("strong blur 4x, an in-between inside a keyframe's exposure, interpolate (blurry keyframes) | slowmo | "
+            "real frame; rows: " + save_crops(path, rows, size))
+
+
+def report(clips: Sequence[str], per_segment: int, image: Path | None = None) -> str:
     sections, gains, ceilings = [], {}, {}
     for task in (STRONG, MILD):
         run = run_task(task, clips, per_segment)
@@ -193,4 +209,7 @@ def report(clips: Sequence[str], per_segment: int) -> str:
     rows.append(["strong, inside the exposures: extract − interpolate on blurry keyframes", f"{extracted:+.2f} dB",
                  "not a target", "—"])
     sections.append(f"### Target checks\n\n{markdown_table(['check', 'value', 'target', 'result'], rows)}")
+    if image is not None:
+        caption = crop_comparison(image)
+        sections.append(f"### Crop comparison\n\n![{caption}]({image.name})\n\n{caption}.")
     return "\n\n".join(sections) + "\n"
