@@ -21,11 +21,14 @@ from ..models.registry import get_spec
 from ..options import Options
 from .deblur import clamp_to_range
 from .exposure import AUTO, estimate_exposure
+from .extraction import move_to
 from .frames import frame_to_tensor, tensor_to_frame
 from .interpolation import InterpolationEngine
 from .padding import crop, pad_to_multiple
 from .runtime import inference_context, shared_model
 from .streams import StreamPool
+
+WINDOW_PROP = "SlowdeblurWindow"  # source frame numbers a restored frame was computed from (set by deblur)
 
 
 class MotionDeblurEngine:
@@ -77,6 +80,23 @@ class MotionDeblurEngine:
         if previous != centre:
             velocities.append(self.pair_velocity(previous, frame0, frame1))
         return (velocities[0], velocities[-1]) if velocities else None
+
+    def write_moved(self, restored: vs.VideoFrame, n: int, motion_frames: Sequence[vs.VideoFrame], offset: float,
+                    out: vs.VideoFrame, blend_with: vs.VideoFrame | None = None, share: float = 1.0) -> bool:
+        """Write restored frame n (working format, with deblur's ``SlowdeblurWindow`` prop) moved ``offset`` frame
+        intervals along its motion (``engine.extraction.move_to``) into ``out``; with ``blend_with``, write
+        ``share`` of the moved frame and 1 − share of that frame instead. ``motion_frames``: frames n−1, n, n+1 of
+        the clip the motion is estimated on. Returns False, leaving ``out`` alone, when n has no neighbour."""
+        indices = list(restored.props[WINDOW_PROP])
+        with self.context():
+            velocities = self.velocities(indices, [motion_frames[i - n + 1] for i in indices])
+            if velocities is None:
+                return False
+            moved = move_to(frame_to_tensor(restored, self.device), *velocities, offset)
+            if blend_with is not None:
+                moved = torch.lerp(frame_to_tensor(blend_with, self.device), moved, share)
+            tensor_to_frame(moved, out)
+        return True
 
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:

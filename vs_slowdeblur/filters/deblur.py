@@ -13,7 +13,7 @@ import vapoursynth as vs
 from ..engine import scene
 from ..engine.color import COLOUR_PROPS, ResidualRestorer, to_working
 from ..engine.deblur import DeblurEngine, window_indices
-from ..engine.motion_deblur import MotionDeblurEngine
+from ..engine.motion_deblur import WINDOW_PROP, MotionDeblurEngine
 from ..engine.timeline import shifted
 from ..errors import frame_error, operator_error
 from ..models.registry import model_names
@@ -24,7 +24,6 @@ from ._prefetch import group_dependencies, group_size, motion_markers
 from ._setup import make_engine, parameter_names, resolve
 
 OPERATOR = "deblur"
-WINDOW_PROP = "SlowdeblurWindow"  # source frame numbers the restored frame was computed from
 EXPOSURE_PROP = "SlowdeblurExposure"  # motion-deblur: the exposure restored for (fraction of the frame interval)
 MAX_WINDOW = 3
 MOTION_MODEL = "motion-deblur"
@@ -87,12 +86,12 @@ def deblur(
 def check_motion_clip(clip: vs.VideoNode, motion_clip: vs.VideoNode, model: str, operator: str = OPERATOR) -> None:
     if model != MOTION_MODEL:
         raise operator_error(operator, f"motion_clip has no effect: model {model!r} estimates no motion; leave it "
-                                       f"out, or pass model={MOTION_MODEL!r}")
+                                   f"out, or pass model={MOTION_MODEL!r}")
     check_clip(operator, motion_clip, "motion_clip")
     if (motion_clip.num_frames, motion_clip.width, motion_clip.height) != (clip.num_frames, clip.width, clip.height):
         raise operator_error(operator, f"motion_clip must match clip in length and size, got "
-                                       f"{motion_clip.num_frames} frames of {motion_clip.width}x{motion_clip.height} "
-                                       f"for {clip.num_frames} of {clip.width}x{clip.height}; trim or resize it")
+                                   f"{motion_clip.num_frames} frames of {motion_clip.width}x{motion_clip.height} "
+                                   f"for {clip.num_frames} of {clip.width}x{clip.height}; trim or resize it")
 
 
 def check_model_keywords(operator: str, model: str, window: int | None, exposure: float | str | None) -> None:

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
 from typing import Any
 
-import torch
 import vapoursynth as vs
 
 from ..engine.color import to_working
-from ..engine.extraction import exposure_offsets, move_to
-from ..engine.frames import frame_to_tensor, tensor_to_frame
-from ..engine.motion_deblur import MotionDeblurEngine
+from ..engine.exposure import AUTO
+from ..engine.extraction import exposure_offsets
+from ..engine.motion_deblur import WINDOW_PROP, MotionDeblurEngine
 from ..engine.timeline import shifted
 from ..errors import frame_error
 from ..options import INTERPOLATION_KEYS
 from ._checks import check_clip, check_integer, check_scene_change, refuse_unused
 from ._graph import parallel_modify_frame
 from ._setup import make_engine, parameter_names, resolve
-from .deblur import EXPOSURE_PROP, MOTION_MODEL, WINDOW_PROP, back_to_source, build_restoration, check_motion_clip
+from .deblur import EXPOSURE_PROP, MOTION_MODEL, back_to_source, build_restoration, check_motion_clip
 from .interpolate import POSITION_PROP, SYNTHESIZED_PROP
 
 OPERATOR = "extract"
@@ -46,9 +44,10 @@ def extract(
     at 7). The output has count times the frame rate (frame durations divided by count), the input's format and
     size, and the props of ``interpolate``'s output: ``SlowdeblurPosition`` (source time of the frame, in
     source frames: n + offset), ``SlowdeblurSynthesized`` (1 where the content was moved, so not the middle of
-    an odd count), scene-change flags on the first and last frame of each source frame (``_AbsoluteTime`` on
-    the first only), and ``SlowdeblurExposure``. A frame
-    alone in its shot comes back unchanged ``count`` times. ``motion_clip``, ``preset``, ``scene_change`` and
+    an odd count), ``_SceneChangePrev`` only on the first and ``_SceneChangeNext`` only on the last frame of each
+    source frame (the source's own, or 1 where the restoration stopped at a cut it detected; ``_AbsoluteTime``
+    on the first only), and ``SlowdeblurExposure``. A frame alone in its shot comes back unchanged ``count``
+    times. ``motion_clip``, ``preset``, ``scene_change`` and
     ``overrides`` as in ``deblur``; ``window``, ``deblur_model`` and ``deblur`` are refused as keywords.
 
     Example (.vpy): ``clip = vs_slowdeblur.extract(clip, 7, exposure=0.5)``
@@ -67,10 +66,11 @@ def extract(
     options = dataclasses.replace(options, deblur_model=MOTION_MODEL)  # a preset's deblur model is for deblur
     engine = make_engine(OPERATOR, MOTION_MODEL, lambda: MotionDeblurEngine(options, torch_device))
     working = to_working(clip)
-    restored = build_restoration(working, engine, options, scene_change, OPERATOR, "source frame", motion_clip)
     motion = working if motion_clip is None else to_working(motion_clip)
+    restored = build_restoration(working, engine, options, scene_change, OPERATOR, "source frame",
+                                 None if motion_clip is None else motion)
     taps = [repeated(shifted(motion, k), count) for k in (-1, 0, 1)]
-    default_exposure = options.exposure if isinstance(options.exposure, float) else 0.0
+    default_exposure = 0.0 if engine.exposure == AUTO else float(engine.exposure)  # for frames not restored
 
     def render(m: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         n, k = divmod(m, count)
@@ -78,40 +78,33 @@ def extract(
         props = out.props
         exposure_used = props.get(EXPOSURE_PROP)
         offset = exposure_offsets(count, default_exposure if exposure_used is None else exposure_used)[k]
-        was_moved = False
         try:
-            if exposure_used is not None and offset != 0:
-                with engine.context():
-                    moved = moved_restoration(engine, f[0], n, f[1:4], offset)
-                    if moved is not None:
-                        tensor_to_frame(moved, out)
-                        was_moved = True
+            was_moved = exposure_used is not None and offset != 0 and engine.write_moved(f[0], n, f[1:4], offset, out)
         except Exception as exc:
             raise frame_error(OPERATOR, m, exc) from exc
         props[POSITION_PROP] = n + offset
         props[SYNTHESIZED_PROP] = int(was_moved)
-        for key, keep in (("_SceneChangePrev", k == 0), ("_SceneChangeNext", k == count - 1),
-                          ("_AbsoluteTime", k == 0)):
-            if not keep and key in props:
-                del props[key]
+        _set_shot_flags(props, n, k, count, list(props[WINDOW_PROP]), clip.num_frames)
         return out
 
-    moved = parallel_modify_frame(repeated(restored, count), [repeated(restored, count), *taps], render)
-    if moved.format.id == clip.format.id:
-        return moved
-    return back_to_source(repeated(clip, count), repeated(working, count), moved)
+    extracted = parallel_modify_frame(repeated(restored, count), [repeated(restored, count), *taps], render)
+    if extracted.format.id == clip.format.id:
+        return extracted
+    return back_to_source(repeated(clip, count), repeated(working, count), extracted)
 
 
-def moved_restoration(engine: MotionDeblurEngine, restored: vs.VideoFrame, n: int,
-                      motion_taps: Sequence[vs.VideoFrame], offset: float) -> torch.Tensor | None:
-    """Restored frame n (working format, with ``deblur``'s window prop) as a (1, C, H, W) tensor moved ``offset``
-    frame intervals along its motion, taken from ``motion_taps`` (frames n−1, n, n+1 of the clip the motion is
-    estimated on); None when the frame has no neighbour. Call inside ``engine.context()``."""
-    indices = list(restored.props[WINDOW_PROP])
-    velocities = engine.velocities(indices, [motion_taps[i - n + 1] for i in indices])
-    if velocities is None:
-        return None
-    return move_to(frame_to_tensor(restored, engine.device), *velocities, offset)
+def _set_shot_flags(props: vs.FrameProps, n: int, k: int, count: int, window: list[int], length: int) -> None:
+    """Scene-change flags of frame k of source frame n's ``count``: ``_SceneChangePrev`` (and ``_AbsoluteTime``)
+    only on the first, ``_SceneChangeNext`` only on the last, set where the restoration's ``window`` stopped at a
+    cut (a repeated neighbour inside the clip), else the source frame's own."""
+    cut_before, cut_after = n > 0 and window[0] == n, n < length - 1 and window[2] == n
+    for key, keep, cut in (("_SceneChangePrev", k == 0, cut_before), ("_SceneChangeNext", k == count - 1, cut_after)):
+        if keep and cut:
+            props[key] = 1
+        elif not keep and key in props:
+            del props[key]
+    if k != 0 and "_AbsoluteTime" in props:
+        del props["_AbsoluteTime"]
 
 
 def repeated(clip: vs.VideoNode, count: int) -> vs.VideoNode:

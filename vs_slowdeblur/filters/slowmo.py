@@ -16,9 +16,9 @@ from ..engine.timeline import Timeline
 from ..errors import frame_error
 from ..options import DEBLUR_KEYS
 from ._checks import check_bool, check_clip, check_integer, check_scene_change, output_factor, refuse_unused
+from ._inside_exposure import fuse_inside_exposures
 from ._setup import make_engine, parameter_names, resolve
 from .deblur import MAX_WINDOW, back_to_source, build_restoration, check_model_keywords, deblur_engine
-from .inside_exposure import fuse_inside_exposures
 from .interpolate import build_interpolation
 
 OPERATOR = "slowmo"

@@ -1,5 +1,6 @@
 """slowmo's in-betweens that fall inside a keyframe's exposure: the interpolated frame fused with that keyframe's
-restored content moved to the in-between's time (``extract``'s move, ``engine.extraction``).
+restored content moved to the in-between's time (``extract``'s move, ``engine.extraction``). A graph helper of
+``slowmo``.
 
 A blurry keyframe holds every time of its exposure (Jin et al. 2018), so an output time t within exposure/2 of a
 keyframe is also that keyframe's restoration moved along its motion. The two estimates err differently (the
@@ -13,15 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-import torch
 import vapoursynth as vs
 
-from ..engine.frames import frame_to_tensor, tensor_to_frame
 from ..engine.motion_deblur import MotionDeblurEngine
 from ..engine.timeline import Timeline, shifted
 from ._graph import parallel_modify_frame
 from .deblur import EXPOSURE_PROP
-from .extract import moved_restoration
 
 MOVED_SHARE = 0.5  # weight of the moved restoration in the fusion (the interpolated frame has the rest)
 
@@ -54,15 +52,12 @@ def fuse_inside_exposures(synthesized: vs.VideoNode, restored: vs.VideoNode, mot
         if side_and_offset is None:
             return f[0]
         side, offset = side_and_offset
+        out = f[0].copy()
         try:
-            with engine.context():
-                moved = moved_restoration(engine, f[1 + side], index + side, f[3 + side:6 + side], offset)
-                if moved is None:
-                    return f[0]
-                out = f[0].copy()
-                tensor_to_frame(torch.lerp(frame_to_tensor(f[0], engine.device), moved, MOVED_SHARE), out)
+            fused = engine.write_moved(f[1 + side], index + side, f[3 + side:6 + side], offset, out,
+                                       blend_with=f[0], share=MOVED_SHARE)
         except Exception as exc:
             raise failure(m, exc) from exc
-        return out
+        return out if fused else f[0]
 
     return parallel_modify_frame(synthesized, [synthesized, *keyframes, *taps], fuse)
