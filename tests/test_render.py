@@ -101,6 +101,17 @@ def test_a_local_ray_renders_the_same_frames(source: Path, reference: vs.VideoNo
     assert same_frames(core.bs.VideoSource(str(output)), reference) == []
 
 
+def test_extract_renders_count_frames_per_source_frame_split_at_the_cut(source: Path, tmp_path: Path) -> None:
+    clip = core.bs.VideoSource(str(source))
+    output = tmp_path / "extract.mkv"
+    result = render(str(source), str(output), "--op", "extract", "--factor", "2", "--chunk-frames", "10",
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # the cut after source frame 6 starts output frame 14: 0–13 and 14–27, each in two chunks of at most 10
+    assert "4 chunks" in result.stderr and "28/28 frames" in result.stderr
+    assert same_frames(core.bs.VideoSource(str(output)), vs_slowdeblur.extract(clip, 2)) == []
+
+
 def test_start_and_end_select_output_frames(source: Path, reference: vs.VideoNode, tmp_path: Path) -> None:
     output = tmp_path / "part.mkv"
     result = render(str(source), str(output), "--op", "interpolate", "--start", "9", "--end", "16", cwd=tmp_path)
@@ -148,6 +159,8 @@ def test_a_script_input_renders_its_output(source: Path, tmp_path: Path) -> None
     (["{source}", "out.mkv", "--factor", "zero"], "--factor must be a positive number"),
     (["{source}", "out.mkv", "--start", "30"], "--start/--end must satisfy 0 ≤ start ≤ end < 28"),
     (["{source}", "out.mkv", "--op", "deblur", "--fps", "50"], "--factor/--fps have no effect with --op deblur"),
+    (["{source}", "out.mkv", "--op", "extract", "--factor", "2.5"], "--op extract takes --factor COUNT"),
+    (["{source}", "out.mkv", "--op", "extract", "--fps", "50"], "--op extract takes --factor COUNT"),
     (["{source}", "no/such/folder/out.mkv"], "does not exist or is not writable"),
     (["{source}", "out.mkv", "--codec", "prores", "--crf", "3"], "--crf sets x264/x265 quality"),
     (["{source}", "out.mkv", "--ray", "127.0.0.1:1"], "no Ray head answers there"),

@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--op", choices=OPERATORS, default=None, help="for a video file: the operator "
                                                                       "(default slowmo)")
     rate = parser.add_mutually_exclusive_group()
-    rate.add_argument("--factor", help="output frames per source frame, e.g. 2, 2.5 or 5/2 (default 2)")
+    rate.add_argument("--factor", help="output frames per source frame, e.g. 2, 2.5 or 5/2 (default 2; for "
+                                       "--op extract a whole number, default 3)")
     rate.add_argument("--fps", help="output frame rate, e.g. 60 or 60000/1001")
     parser.add_argument("--preset", help="a preset name (python -m vs_slowdeblur presets) or a YAML file")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -75,6 +76,9 @@ def job_of(args: argparse.Namespace) -> tuple[Job, int, int]:
                          "renders its output 0 as it is (set them in the script)")
     if args.op == "deblur" and (args.factor or args.fps):
         raise ValueError("--factor/--fps have no effect with --op deblur (it keeps the frame rate); leave them out")
+    if args.op == "extract" and (args.fps or not _is_whole(args.factor or "3")):
+        raise ValueError(f"--op extract takes --factor COUNT, a whole number of frames per source frame, not "
+                         f"{'--fps' if args.fps else repr(args.factor)}")
     extensions = CODECS[args.codec][3]
     if output.suffix.lower() not in extensions:
         raise ValueError(f"OUTPUT {args.output}: codec {args.codec} writes {', '.join(extensions)} files; "
@@ -175,7 +179,19 @@ def _render_locally(workers: int, script: Path, work: Path, chunks: list[Chunk],
             raise
 
 
+def _is_whole(text: str) -> bool:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return False
+    return value.denominator == 1 and value >= 1
+
+
 def _cuts(job: Job, source: vs.VideoNode, first: int, last: int) -> list[int]:
+    if job.op == "extract":  # source frame n is output frames count·n … count·n + count − 1
+        count = job.count()
+        starts = cut_frames(source, None, first // count, -(-last // count))
+        return [count * n for n in starts if first < count * n <= last]
     rate = job.rate()
     ratio = None if job.op == "deblur" else output_factor("render", source, rate.get("factor"), rate.get("fps"))
     return cut_frames(source, ratio, first, last)

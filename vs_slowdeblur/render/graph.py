@@ -8,7 +8,7 @@ from pathlib import Path
 
 import vapoursynth as vs
 
-from ..filters import deblur, interpolate, slowmo
+from ..filters import deblur, extract, interpolate, slowmo
 from .job import Job
 
 Y4M_FALLBACK = vs.YUV444P16  # for RGB and float clips: y4m has no RGB, and 16-bit 4:4:4 loses next to nothing
@@ -35,6 +35,8 @@ def apply_operator(job: Job, clip: vs.VideoNode) -> vs.VideoNode:
     keywords = {"preset": job.preset, **job.options}
     if job.op == "deblur":
         return deblur(clip, **keywords)
+    if job.op == "extract":
+        return extract(clip, job.count(), **keywords)
     if job.op == "interpolate":
         return interpolate(clip, **job.rate(), **keywords)
     if job.op == "slowmo":

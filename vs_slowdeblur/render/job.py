@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-OPERATORS = ("slowmo", "interpolate", "deblur")
+OPERATORS = ("slowmo", "interpolate", "deblur", "extract")
 CODECS = {  # codec → (ffmpeg encoder, pixel formats it takes from y4m, fallback, extensions)
     "ffv1": ("ffv1", None, None, (".mkv",)),
     "x264": ("libx264", ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le", "gray",
@@ -45,6 +45,10 @@ class Job:
     @property
     def is_script(self) -> bool:
         return Path(self.input).suffix.lower() == ".vpy"
+
+    def count(self) -> int:
+        """extract's frames per source frame: ``factor`` (default 3), checked to be an integer by ``job_of``."""
+        return int(Fraction(self.factor or 3))
 
     def rate(self) -> dict[str, Fraction]:
         """The operator's rate keyword: factor= or fps= as a Fraction (slowmo/interpolate default: factor 2)."""
