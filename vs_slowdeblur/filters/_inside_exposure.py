@@ -5,7 +5,8 @@ restored content moved to the in-between's time (``extract``'s move, ``engine.ex
 A blurry keyframe holds every time of its exposure (Jin et al. 2018), so an output time t within exposure/2 of a
 keyframe is also that keyframe's restoration moved along its motion. The two estimates err differently (the
 interpolation across the whole frame interval misaligns, the move inherits the restoration's blur and the motion's
-error), and their mean scored better than either on the strong-blur benchmark frames (docs/BENCHMARKS.md, "Joint").
+error): their mean, chosen on the validation and training shots, also beats either on the strong-blur benchmark
+frames (docs/BENCHMARKS.md, "Joint").
 In the shutter-closed gap between two exposures the interpolated frame stays as it is.
 """
 

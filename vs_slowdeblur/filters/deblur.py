@@ -122,15 +122,16 @@ def build_deblur(clip: vs.VideoNode, engine: DeblurEngines, options: Options, sc
     """The VapourSynth graph: frame n's window of shifted clips (and of ``motion_clip``'s, when given) and cut
     detections → the restored frame. A failing frame is reported as ``operator``'s error about its ``what`` n."""
     working = to_working(clip)
-    restored = build_restoration(working, engine, options, scene_change, operator, what, motion_clip)
-    if restored.format.id == clip.format.id:
-        return restored
-    return back_to_source(clip, working, restored)
+    return back_to_source(clip, working, build_restoration(working, engine, options, scene_change, operator, what,
+                                                           motion_clip))
 
 
 def back_to_source(clip: vs.VideoNode, working: vs.VideoNode, restored: vs.VideoNode) -> vs.VideoNode:
     """``restored`` (working format, frame for frame with ``working`` = ``to_working(clip)``) in ``clip``'s format,
-    as a correction of its pixels, with the colour props of ``clip``'s frames."""
+    as a correction of its pixels, with the colour props of ``clip``'s frames; ``restored`` itself where ``clip``
+    is in the working format already."""
+    if restored.format.id == clip.format.id:
+        return restored
     restorer = ResidualRestorer(clip, working, restored)
     corrected = clip.std.FrameEval(lambda n, f: restorer.restore(f.props), prop_src=[clip], clip_src=[restored])
     return corrected.std.CopyFrameProps(clip, props=list(COLOUR_PROPS))  # also drops what clip lacks

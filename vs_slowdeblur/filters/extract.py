@@ -22,13 +22,14 @@ from .deblur import EXPOSURE_PROP, MOTION_MODEL, back_to_source, build_restorati
 from .interpolate import POSITION_PROP, SYNTHESIZED_PROP
 
 OPERATOR = "extract"
-MAX_COUNT = 240  # frames per source frame
+DEFAULT_COUNT = 3  # frames per source frame
+MAX_COUNT = 240
 NOT_EXTRACT_KEYS = ("deblur", "deblur_model", "window")  # extract always restores with motion-deblur
 
 
 def extract(
     clip: vs.VideoNode,
-    count: int = 3,
+    count: int = DEFAULT_COUNT,
     *,
     exposure: float | str | None = None,
     motion_clip: vs.VideoNode | None = None,
@@ -87,10 +88,9 @@ def extract(
         _set_shot_flags(props, n, k, count, list(props[WINDOW_PROP]), clip.num_frames)
         return out
 
-    extracted = parallel_modify_frame(repeated(restored, count), [repeated(restored, count), *taps], render)
-    if extracted.format.id == clip.format.id:
-        return extracted
-    return back_to_source(repeated(clip, count), repeated(working, count), extracted)
+    frames = repeated(restored, count)
+    return back_to_source(repeated(clip, count), repeated(working, count),
+                          parallel_modify_frame(frames, [frames, *taps], render))
 
 
 def _set_shot_flags(props: vs.FrameProps, n: int, k: int, count: int, window: list[int], length: int) -> None:

@@ -77,7 +77,7 @@ def slowmo(
         if isinstance(restoration, MotionDeblurEngine):
             refine = partial(fuse_inside_exposures, restored=working, motion=blurry, timeline=timeline,
                              engine=restoration, failure=partial(frame_error, OPERATOR))
-        clip = working if working.format.id == clip.format.id else back_to_source(clip, blurry, working)
+        clip = back_to_source(clip, blurry, working)
     # One working space: the in-betweens are made from the restored float frames, not from their conversion
     # back to the clip's format, which only the source positions show.
     return build_interpolation(clip, timeline, interpolation, options, scene_change, OPERATOR, refine=refine,

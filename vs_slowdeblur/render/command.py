@@ -76,9 +76,6 @@ def job_of(args: argparse.Namespace) -> tuple[Job, int, int]:
                          "renders its output 0 as it is (set them in the script)")
     if args.op == "deblur" and (args.factor or args.fps):
         raise ValueError("--factor/--fps have no effect with --op deblur (it keeps the frame rate); leave them out")
-    if args.op == "extract" and (args.fps or not _is_whole(args.factor or "3")):
-        raise ValueError(f"--op extract takes --factor COUNT, a whole number of frames per source frame, not "
-                         f"{'--fps' if args.fps else repr(args.factor)}")
     extensions = CODECS[args.codec][3]
     if output.suffix.lower() not in extensions:
         raise ValueError(f"OUTPUT {args.output}: codec {args.codec} writes {', '.join(extensions)} files; "
@@ -102,6 +99,9 @@ def job_of(args: argparse.Namespace) -> tuple[Job, int, int]:
             except (ValueError, ZeroDivisionError):
                 raise ValueError(f"--{name} must be a positive number or fraction such as 60000/1001, got "
                                  f"{value!r}") from None
+    if args.op == "extract" and (args.fps or Fraction(args.factor or 1).denominator != 1):
+        raise ValueError(f"--op extract takes --factor COUNT, a whole number of frames per source frame, not "
+                         f"{'--fps' if args.fps else repr(args.factor)}")
     options = {}
     for item in args.option:
         key, equals, text = item.partition("=")
@@ -177,14 +177,6 @@ def _render_locally(workers: int, script: Path, work: Path, chunks: list[Chunk],
             for future in futures:  # the first failure stops the render; finished chunks stay for a rerun
                 future.cancel()
             raise
-
-
-def _is_whole(text: str) -> bool:
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        return False
-    return value.denominator == 1 and value >= 1
 
 
 def _cuts(job: Job, source: vs.VideoNode, first: int, last: int) -> list[int]:

@@ -11,6 +11,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..filters.extract import DEFAULT_COUNT
+
 OPERATORS = ("slowmo", "interpolate", "deblur", "extract")
 CODECS = {  # codec → (ffmpeg encoder, pixel formats it takes from y4m, fallback, extensions)
     "ffv1": ("ffv1", None, None, (".mkv",)),
@@ -47,8 +49,8 @@ class Job:
         return Path(self.input).suffix.lower() == ".vpy"
 
     def count(self) -> int:
-        """extract's frames per source frame: ``factor`` (default 3), checked to be an integer by ``job_of``."""
-        return int(Fraction(self.factor or 3))
+        """extract's frames per source frame: ``factor`` (default extract's), checked to be whole by ``job_of``."""
+        return int(Fraction(self.factor or DEFAULT_COUNT))
 
     def rate(self) -> dict[str, Fraction]:
         """The operator's rate keyword: factor= or fps= as a Fraction (slowmo/interpolate default: factor 2)."""
