@@ -46,9 +46,14 @@ class InterpolationEngine:
                out: vs.VideoFrame) -> None:
         """Write the frame at fraction t of source pair ``pair`` (frames ``frame0``, ``frame1``) into ``out``."""
         with self.streams.acquire(), inference_context(self.device, self.threads, self.precision):
-            padded = self._exact_frame(pair, t, frame0, frame1) if self.exact else \
-                self.interpolator.synthesize(self.pair_motion(pair, frame0, frame1), float(t))
-            tensor_to_frame(crop(padded, out.height, out.width), out)
+            tensor_to_frame(self.frame_at(pair, t, frame0, frame1), out)
+
+    def frame_at(self, pair: int, t: Fraction, frame0: vs.VideoFrame, frame1: vs.VideoFrame) -> torch.Tensor:
+        """(1, C, H, W): the frame at fraction t of source pair ``pair``. Call inside the engine's inference
+        context."""
+        padded = self._exact_frame(pair, t, frame0, frame1) if self.exact else \
+            self.interpolator.synthesize(self.pair_motion(pair, frame0, frame1), float(t))
+        return crop(padded, frame0.height, frame0.width)
 
     def _load(self, frame: vs.VideoFrame) -> torch.Tensor:
         return pad_to_multiple(frame_to_tensor(frame, self.device), self.multiple)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from fractions import Fraction
 
 import torch
 import vapoursynth as vs
@@ -97,6 +98,15 @@ class MotionDeblurEngine:
                 moved = torch.lerp(frame_to_tensor(blend_with, self.device), moved, share)
             tensor_to_frame(moved, out)
         return True
+
+    def write_gap_blend(self, pair: int, t: Fraction, motion_frames: Sequence[vs.VideoFrame],
+                        interpolated: vs.VideoFrame, out: vs.VideoFrame, share: float) -> None:
+        """Write into ``out`` the frame ``interpolated`` (time t of source pair ``pair``, made from the restored
+        frames) blended with ``share`` of the frame interpolated at t between the pair's ``motion_frames`` (the
+        clip the motion is estimated on, whose pair motion deblur has cached)."""
+        with self.context():
+            unrestored = self.motion.frame_at(pair, t, *motion_frames)
+            tensor_to_frame(torch.lerp(frame_to_tensor(interpolated, self.device), unrestored, share), out)
 
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:

@@ -42,7 +42,9 @@ def slowmo(
     in-betweens at any ``factor`` or ``fps`` are synthesised from the deblurred
     keyframes, with motion estimated on them. With motion-deblur, an in-between within exposure/2 of a keyframe
     (inside its exposure) is the mean of that interpolated frame and the keyframe's restoration moved along its
-    motion to the in-between's time, as ``extract`` moves it. The clip is converted to float RGB once: the
+    motion to the in-between's time, as ``extract`` moves it; one in the shutter-closed gap between two
+    exposures is the mean of the frames interpolated between the deblurred and between the blurry keyframes
+    (``filters/_inside_exposure.py``). The clip is converted to float RGB once: the
     in-betweens are made from the restored float frames. Output follows ``interpolate``'s contract (``out[k*i]`` shows
     source time i, same format, props ``SlowdeblurPosition``/``SlowdeblurSynthesized``). ``deblur=False`` is
     exactly ``interpolate``; ``deblur=None`` lets the preset decide (on in ``balanced``). ``preset`` is a name or
