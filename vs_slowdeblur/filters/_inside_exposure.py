@@ -1,6 +1,7 @@
-"""slowmo's in-betweens that fall inside a keyframe's exposure: the interpolated frame fused with that keyframe's
-restored content moved to the in-between's time (``extract``'s move, ``engine.extraction``). A graph helper of
-``slowmo``.
+"""slowmo's in-betweens, refined by where they fall against the keyframes' exposures: inside one, the
+interpolated frame fused with that keyframe's restored content moved to the in-between's time (``extract``'s
+move, ``engine.extraction``); in the gap between two, blended with the blurry keyframes' interpolation. A graph
+helper of ``slowmo``.
 
 A blurry keyframe holds every time of its exposure (Jin et al. 2018), so an output time t within exposure/2 of a
 keyframe is also that keyframe's restoration moved along its motion. The two estimates err differently (the
@@ -44,7 +45,7 @@ def exposure_side(t: Fraction, left_exposure: float | None, right_exposure: floa
     return None
 
 
-def fuse_inside_exposures(synthesized: vs.VideoNode, restored: vs.VideoNode, motion: vs.VideoNode,
+def fuse_by_exposure(synthesized: vs.VideoNode, restored: vs.VideoNode, motion: vs.VideoNode,
                           timeline: Timeline, engine: MotionDeblurEngine,
                           failure: Callable[[int, Exception], vs.Error]) -> vs.VideoNode:
     """``synthesized`` (working format, output numbering) with every in-between inside a keyframe's exposure

@@ -16,7 +16,7 @@ from ..engine.timeline import Timeline
 from ..errors import frame_error
 from ..options import DEBLUR_KEYS
 from ._checks import check_bool, check_clip, check_integer, check_scene_change, output_factor, refuse_unused
-from ._inside_exposure import fuse_inside_exposures
+from ._inside_exposure import fuse_by_exposure
 from ._setup import make_engine, parameter_names, resolve
 from .deblur import MAX_WINDOW, back_to_source, build_restoration, check_model_keywords, deblur_engine
 from .interpolate import build_interpolation
@@ -77,7 +77,7 @@ def slowmo(
         blurry = to_working(clip)
         working = build_restoration(blurry, restoration, options, scene_change, OPERATOR, "source frame")
         if isinstance(restoration, MotionDeblurEngine):
-            refine = partial(fuse_inside_exposures, restored=working, motion=blurry, timeline=timeline,
+            refine = partial(fuse_by_exposure, restored=working, motion=blurry, timeline=timeline,
                              engine=restoration, failure=partial(frame_error, OPERATOR))
         clip = back_to_source(clip, blurry, working)
     # One working space: the in-betweens are made from the restored float frames, not from their conversion
