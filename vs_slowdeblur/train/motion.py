@@ -191,29 +191,47 @@ def real_shots(segments: list[np.ndarray], names: list[str], estimate: Estimator
 
 
 def real_example(shots: list[RealShot], rng: np.random.Generator, patch: int,
-                 moving_odds: float = 0.0) -> MotionExample:
+                 moving_odds: float = 0.0, rescale_odds: float = 0.0) -> MotionExample:
     """A random crop of a random real shot's keyframe, degraded, with the motion RIFE estimated for it; with
-    odds ``moving_odds`` the crop is the one of 4 random candidates with the most estimated motion."""
+    odds ``moving_odds`` the crop is the one of 4 random candidates with the most estimated motion. With odds
+    ``rescale_odds`` (drawn only when above 0, so older runs draw the same numbers) the crop covers
+    patch/s pixels and is shrunk to ``patch`` (s from ``RESCALE``; motion × s): the same shots at another
+    scale, so that a few real shots are harder to memorise and show blur of other lengths."""
     shot = shots[int(rng.integers(len(shots)))]
     i = int(rng.integers(len(shot.blurry)))
     height, width = shot.blurry.shape[1:3]
     candidates = 4 if rng.random() < moving_odds else 1
-    corners = [(int(rng.integers(height - patch + 1)), int(rng.integers(width - patch + 1)))
+    scale = 1.0
+    if rescale_odds > 0 and rng.random() < rescale_odds:
+        scale = max(float(rng.uniform(*RESCALE)), patch / min(height, width))
+    size = round(patch / scale)
+    corners = [(int(rng.integers(height - size + 1)), int(rng.integers(width - size + 1)))
                for _ in range(candidates)]
 
     def speed(corner: tuple[int, int]) -> float:
         top, left = corner
-        return float(np.abs(shot.motion[i][:, top:top + patch, left:left + patch].astype(np.float32)).mean())
+        return float(np.abs(shot.motion[i][:, top:top + size, left:left + size].astype(np.float32)).mean())
 
     top, left = max(corners, key=speed)
-    window = (slice(top, top + patch), slice(left, left + patch))
+    window = (slice(top, top + size), slice(left, left + size))
 
     def pixels(frames: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(frames[i][window].astype(np.float32) / 255).permute(2, 0, 1)
+        return shrink(torch.from_numpy(frames[i][window].astype(np.float32) / 255).permute(2, 0, 1), patch)
 
-    motion = torch.from_numpy(shot.motion[i][:, window[0], window[1]].astype(np.float32))
+    motion = shrink(torch.from_numpy(shot.motion[i][:, window[0], window[1]].astype(np.float32)), patch)
+    motion = motion * (patch / size)
     blurry = degrade(pixels(shot.blurry), random_degradation(rng), rng)
     return MotionExample(blurry, pixels(shot.sharp), motion[0:2], motion[2:4], shot.exposure)
+
+
+RESCALE = (0.4, 1.0)  # range of the real crops' scale factor when rescaled (output pixels per source pixel)
+
+
+def shrink(image: torch.Tensor, size: int) -> torch.Tensor:
+    """(C, S, S) → (C, size, size), bilinear with antialiasing; unchanged when already that size."""
+    if image.shape[-1] == size:
+        return image
+    return F.interpolate(image[None], size=(size, size), mode="bilinear", antialias=True, align_corners=False)[0]
 
 
 def cache_path_names(ranges: dict[str, tuple[tuple[int, int], ...]]) -> list[str]:
@@ -302,14 +320,17 @@ def parse_recipes(text: str) -> tuple[tuple[int, float], ...]:
     return tuple((int(keep_every), float(duty)) for keep_every, duty in pairs)
 
 
-def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, float], ...] = ()) -> MotionData:
-    """Training shots (``REAL_RECIPES``, then ``extra_recipes``), photos and the validation groups."""
+def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, float], ...] = (),
+                     extra_footage: bool = False) -> MotionData:
+    """Training shots (``REAL_RECIPES``, then ``extra_recipes``; with ``extra_footage`` also the clips of
+    ``splits.EXTRA_MOTION_TRAIN``), photos and the validation groups."""
     from . import splits
     from .real import dense_segments, photo_paths, sharp_frames
 
     estimate = rife_estimator(threads)
-    segments = dense_segments(splits.MOTION_TRAIN)
-    shots = real_shots(segments, cache_path_names(splits.MOTION_TRAIN), estimate, REAL_RECIPES + extra_recipes)
+    ranges = splits.motion_train_ranges(extra_footage)
+    segments = dense_segments(ranges)
+    shots = real_shots(segments, cache_path_names(ranges), estimate, REAL_RECIPES + extra_recipes)
     photos = PhotoSource(photo_paths(splits.TRAIN_PHOTOS), sharp_frames(segments))
     held_out = real_shots(dense_segments(splits.VALIDATION), cache_path_names(splits.VALIDATION), estimate,
                           recipes=(STRONG, MILD, NEAR_SHARP))
@@ -328,7 +349,8 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
 
 
 def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: float, seed: int, step: int,
-                 low_duty_odds: float = 0.1, overstated_odds: float = 0.0) -> tuple[Inputs, torch.Tensor]:
+                 low_duty_odds: float = 0.1, overstated_odds: float = 0.0,
+                 rescale_odds: float = 0.0) -> tuple[Inputs, torch.Tensor]:
     """Batch ``step``: example i from ``default_rng([seed, step, i])``, flipped, with a told exposure."""
     examples = []
     for i in range(batch):
@@ -336,7 +358,7 @@ def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: floa
         if rng.random() < synthetic_share:
             example = synthetic_example(data.photos, rng, patch, low_duty_odds=low_duty_odds)
         else:
-            example = real_example(data.shots, rng, patch, MOVING_CROP_ODDS)
+            example = real_example(data.shots, rng, patch, MOVING_CROP_ODDS, rescale_odds)
         example = flip_example(example, rng)
         examples.append((example, told_exposure(example, rng, overstated_odds)))
     return batched(examples)

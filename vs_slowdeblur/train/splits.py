@@ -13,6 +13,10 @@ TRAIN: dict[str, tuple[tuple[int, int], ...]] = {
     "bigbuckbunny": ((0, 59),),
 }
 MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {**TRAIN, "city": ((0, 115),)}
+# Training-only footage (``train deblur --extra-footage``): Debian opencv-doc's pedestrians seen by a fixed camera
+# (non-rigid motion, one shot), never validated or benchmarked on.
+EXTRA_MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {"pedestrians": ((0, 199),)}
+
 VALIDATION: dict[str, tuple[tuple[int, int], ...]] = {
     "bikes": ((30, 75),),
 }
@@ -29,3 +33,8 @@ TRAIN_PHOTOS = ("brick.png", "camera.png", "coins.png", "grass.png", "gravel.png
                 "motorcycle_left.png", "motorcycle_right.png", "hubble_deep_field.jpg", "retina.jpg", "ihc.png",
                 "page.png", "text.png", "moon.png", "cell.png", "microaneurysms.png", "chessboard_RGB.png")
 VALIDATION_PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png")
+
+
+def motion_train_ranges(extra_footage: bool = False) -> dict[str, tuple[tuple[int, int], ...]]:
+    """The real shots motion-deblur trains on: ``MOTION_TRAIN``, plus ``EXTRA_MOTION_TRAIN`` when asked."""
+    return {**MOTION_TRAIN, **(EXTRA_MOTION_TRAIN if extra_footage else {})}
