@@ -35,6 +35,7 @@ from .synthetic import (
     random_degradation,
     random_trajectory,
     sampling_grid,
+    shrink,
     soft_ellipse,
 )
 
@@ -225,13 +226,6 @@ def real_example(shots: list[RealShot], rng: np.random.Generator, patch: int,
 
 
 RESCALE = (0.4, 1.0)  # range of the real crops' scale factor when rescaled (output pixels per source pixel)
-
-
-def shrink(image: torch.Tensor, size: int) -> torch.Tensor:
-    """(C, S, S) → (C, size, size), bilinear with antialiasing; unchanged when already that size."""
-    if image.shape[-1] == size:
-        return image
-    return F.interpolate(image[None], size=(size, size), mode="bilinear", antialias=True, align_corners=False)[0]
 
 
 def cache_path_names(ranges: dict[str, tuple[tuple[int, int], ...]]) -> list[str]:

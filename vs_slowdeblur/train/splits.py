@@ -16,7 +16,6 @@ MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {**TRAIN, "city": ((0, 11
 # Training-only footage (``train deblur --extra-footage``): Debian opencv-doc's pedestrians seen by a fixed camera
 # (non-rigid motion, one shot), never validated or benchmarked on.
 EXTRA_MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {"pedestrians": ((0, 199),)}
-
 VALIDATION: dict[str, tuple[tuple[int, int], ...]] = {
     "bikes": ((30, 75),),
 }

@@ -145,12 +145,17 @@ class PhotoSource:
         zoom = rng.uniform(0.5, 1.0) if min(height, width) >= 2 * size else 1.0
         side = min(int(size / zoom), height, width)
         top, left = int(rng.integers(height - side + 1)), int(rng.integers(width - side + 1))
-        patch = image[:, top:top + side, left:left + side].float().unsqueeze(0) / 255
-        if side != size:
-            patch = F.interpolate(patch, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        patch = shrink(image[:, top:top + side, left:left + side].float() / 255, size)
         if rng.random() < 0.5:
             patch = patch.flip(-1)
-        return patch[0]
+        return patch
+
+
+def shrink(image: torch.Tensor, size: int) -> torch.Tensor:
+    """(C, S, S) → (C, size, size), bilinear with antialiasing; unchanged when already that size."""
+    if image.shape[-1] == size:
+        return image
+    return F.interpolate(image[None], size=(size, size), mode="bilinear", antialias=True, align_corners=False)[0]
 
 
 def synthetic_window(source: PhotoSource, rng: np.random.Generator, patch: int, window_radius: int,
