@@ -12,7 +12,18 @@ import torch
 from vs_slowdeblur.models.registry import builtin_weights_path
 from vs_slowdeblur.train.deblur import TrainConfig, change_length, learning_rate, recorded_lengths, train
 from vs_slowdeblur.train.evaluate import load_weights
-from vs_slowdeblur.train.motion import MotionExample, RealShot, parse_recipes, real_example, told_exposure
+from vs_slowdeblur.train.motion import (
+    MotionExample,
+    RealShot,
+    parse_recipes,
+    real_example,
+    real_shot,
+    sharp_motion,
+    synthetic_example,
+    told_exposure,
+)
+from vs_slowdeblur.train.real import SUBFRAMES
+from vs_slowdeblur.train.synthetic import PhotoSource
 from vs_slowdeblur.train.synthetic import Shake, Trajectory, exposure_times, random_trajectory, sampling_grid
 
 
@@ -130,6 +141,37 @@ def test_rescaled_real_crops_shrink_the_picture_and_its_motion_and_the_default_d
         assert torch.equal(example.sharp[0], torch.from_numpy(shot.sharp[0, top:top + 16, left:left + 16, 0] / 255)
                            .float())
         assert torch.equal(example.forward[0], torch.full((16, 16), 4.0))
+
+
+def test_told_sharp_motion_is_estimated_on_the_real_frames_and_blurry_motion_on_the_keyframes() -> None:
+    """Dense frame i is flat: red 4i (which frame it is), green 255 on odd i and 0 on even ones. The fake
+    estimator returns the green of its two frames as the flow. Real frames are the even ones, so motion on the
+    real frames reads 0 and motion on blurry keyframes (means over odd and even sub-frames) reads about half."""
+    index = np.arange(64)
+    segment = np.zeros((64, 8, 8, 3), np.uint8)
+    segment[..., 0] = (index * 4)[:, None, None]
+    segment[..., 1] = np.where(index % 2, 255, 0)[:, None, None]
+
+    def estimate(frame0: torch.Tensor, frame1: torch.Tensor) -> torch.Tensor:
+        greens = [float(f[0, 1].mean()) for f in (frame0, frame1)]
+        return torch.tensor([0.0, 0.0, greens[0], greens[1]]).view(1, 4, 1, 1).expand(1, 4, 8, 8)
+
+    shot = real_shot(segment, 2, 0.75, estimate)
+    sharp = sharp_motion(segment, 2, 0.75, estimate)
+    assert sharp.shape == shot.motion.shape and len(shot.sharp) > 2
+    assert [int(frame[0, 0, 0]) % (4 * SUBFRAMES) for frame in shot.sharp] == [0] * len(shot.sharp)  # real frames
+    assert (sharp == 0).all()
+    assert ((shot.motion > 0.3) & (shot.motion < 0.7)).all()
+
+
+def test_synthetic_examples_told_exact_motion_get_the_true_velocity_on_both_sides() -> None:
+    source = PhotoSource([], [np.random.default_rng(3).integers(0, 256, (160, 160, 3), dtype=np.uint8)])
+    for seed in range(4):
+        exact = synthetic_example(source, np.random.default_rng(seed), 24, exact_motion=True)
+        degraded = synthetic_example(source, np.random.default_rng(seed), 24)
+        assert torch.equal(exact.forward, exact.backward)
+        assert torch.equal(exact.sharp, degraded.sharp)  # same scene and trajectory, only the told motion differs
+        assert not torch.equal(exact.forward, degraded.forward)
 
 
 def test_extra_real_recipes_parse_into_keep_every_and_duty() -> None:

@@ -50,6 +50,9 @@ class TrainConfig:
     extra_real_recipes: str = ""  # motion-deblur: more real shots, "keep_every:duty,…" (e.g. near-sharp 4:0.125)
     real_rescale_odds: float = 0.0  # motion-deblur: real crops shrunk by a random scale this often
     extra_footage: bool = False  # motion-deblur: also train on the clips of splits.EXTRA_MOTION_TRAIN
+    # motion-deblur: "blurry": told RIFE's motion on the blurry keyframes (real) or a degraded copy of the true
+    # velocity (synthetic), as at run time; "sharp": RIFE's motion on the real sharp frames / the exact velocity
+    told_motion: str = "blurry"
     init_sha256: str = ""  # start from these weights (the run in the metadata's "parent"), not from scratch
     seed: int = 20261121
     threads: int = 2
@@ -214,8 +217,10 @@ def motion_data_recipe(config: TrainConfig) -> dict:
                          f"(keep_every, duty) in "
                          f"{list(motion.REAL_RECIPES + motion.parse_recipes(config.extra_real_recipes))}, every "
                          f"{motion.CENTRE_STRIDE}nd real frame a keyframe",
-                 "motion": "RIFE HDv3 on the adjacent blurry keyframes (forward and backward pair), as deblur "
-                           "estimates it at run time",
+                 "motion": ("RIFE HDv3 on the adjacent blurry keyframes (forward and backward pair), as deblur "
+                            "estimates it at run time" if config.told_motion == "blurry" else
+                            "RIFE HDv3 on the real sharp frames keep_every apart (forward and backward pair); "
+                            "validation told the motion on the blurry keyframes, as at run time"),
                  "crops": f"the most moving of 4 candidates with odds {motion.MOVING_CROP_ODDS}"
                           + (f"; with odds {config.real_rescale_odds:g} shrunk by a scale in "
                              f"U{motion.RESCALE} (motion scaled with it)" if config.real_rescale_odds else "")},
@@ -223,8 +228,9 @@ def motion_data_recipe(config: TrainConfig) -> dict:
                       "blur": "background + 0..2 ellipse cut-out layers, each on its own random smooth trajectory "
                               "(speed ≤ 40 px/keyframe interval, rotation, zoom), exact sub-frame renders, "
                               f"duty U(0.3, 1) ({config.low_duty_odds:.0%}: U(0.05, 0.3))",
-                      "motion": "true velocity, shortened ×U(0.45, 1.1), box-smoothed, smooth noise; a wrong "
-                                "backward estimate in an ellipse (1/3); one side only (10%)"},
+                      "motion": ("true velocity, shortened ×U(0.45, 1.1), box-smoothed, smooth noise; a wrong "
+                                 "backward estimate in an ellipse (1/3); one side only (10%)"
+                                 if config.told_motion == "blurry" else "the exact velocity, both sides")},
         "told_exposure": "the true one (80%), else U(0.3, 1)"
                          + (f"; then with odds {config.overstated_odds:g}: U(true, 1)"
                             if config.overstated_odds else ""),
@@ -247,10 +253,11 @@ RECIPES: dict[str, Recipe] = {
         MotionDeblurNet,
         lambda config: motion.load_motion_data(config.seed, config.threads,
                                                motion.parse_recipes(config.extra_real_recipes),
-                                               config.extra_footage),
+                                               config.extra_footage, config.told_motion),
         lambda data, config, step: motion.motion_batch(data, config.batch, config.patch, config.synthetic_share,
                                                        config.seed, step, config.low_duty_odds,
-                                                       config.overstated_odds, config.real_rescale_odds),
+                                                       config.overstated_odds, config.real_rescale_odds,
+                                                       config.told_motion == "sharp"),
         lambda model, data: validate(model, data.validation,
                                      lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
         motion_data_recipe),

@@ -64,7 +64,7 @@ def model_inputs(example: MotionExample, exposure: float) -> tuple[torch.Tensor,
 # --- synthetic -------------------------------------------------------------------------------------------------
 
 def synthetic_example(source: PhotoSource, rng: np.random.Generator, patch: int,
-                      max_speed: float = 40.0, low_duty_odds: float = 0.1) -> MotionExample:
+                      max_speed: float = 40.0, low_duty_odds: float = 0.1, exact_motion: bool = False) -> MotionExample:
     """Exact blur of a background and up to two cut-out layers, each on its own trajectory, plus the true
     per-pixel velocity at the frame's time (of whichever layer is in front), degraded by ``estimate_like_rife``.
     ``max_speed``: pixels per keyframe interval; ``low_duty_odds``: how often the exposure is short (0.05–0.3)."""
@@ -97,7 +97,7 @@ def synthetic_example(source: PhotoSource, rng: np.random.Generator, patch: int,
         velocity = velocity * (1 - front) + layer_velocity * front
     blurry = frames[:-1].mean(0)
     sharp = frames[-1].clamp(0, 1)
-    forward, backward = estimate_like_rife(velocity, rng)
+    forward, backward = (velocity, velocity.clone()) if exact_motion else estimate_like_rife(velocity, rng)
     blurry = degrade(blurry, random_degradation(rng), rng)
     return MotionExample(blurry, sharp, forward, backward, duty)
 
@@ -144,51 +144,84 @@ def blurry_keyframe(segment: np.ndarray, centre: int, keep_every: int, duty: flo
     return sum(w * segment[centre + j].astype(np.float32) for j, w in weights.items()) / 255
 
 
-def real_shot(segment: np.ndarray, keep_every: int, duty: float, estimate: Estimator) -> RealShot:
-    """Blur a densified segment with one recipe at every CENTRE_STRIDE-th usable real frame and estimate each
-    keyframe's motion from its blurry neighbours keep_every real frames away (``estimate(frame0, frame1)``:
-    RIFE's (F_0.5→0, F_0.5→1) flow, (1, 4, H, W))."""
+def keyframe_centres(length: int, keep_every: int, duty: float) -> list[int]:
+    """Dense indices of the keyframes of a densified segment of ``length`` sub-frames blurred with one recipe:
+    every CENTRE_STRIDE-th real frame whose exposure and both neighbours' exposures lie inside the segment."""
     stride = keep_every * SUBFRAMES
     reach = max(exposure_weights(duty, keep_every, SUBFRAMES))
-    real = range(0, len(segment), SUBFRAMES)
-    centres = [c for c in real if c - stride - reach >= 0 and c + stride + reach < len(segment)][::CENTRE_STRIDE]
-    blurry, sharp, motion = [], [], []
-    keyframes: dict[int, torch.Tensor] = {}
+    real = range(0, length, SUBFRAMES)
+    return [c for c in real if c - stride - reach >= 0 and c + stride + reach < length][::CENTRE_STRIDE]
+
+
+def keyframe_motion(centres: list[int], stride: int, frame: Callable[[int], torch.Tensor],
+                    estimate: Estimator) -> np.ndarray:
+    """(N, 4, H, W) float16: for each centre c, the velocity of the pair (c, c + stride) then of (c − stride, c)
+    at the pair's middle time (pixels per keyframe interval), estimated on ``frame(index)`` (1, 3, H, W)."""
     flows: dict[int, torch.Tensor] = {}
+
+    def velocity(c0: int) -> torch.Tensor:
+        if c0 not in flows:
+            flow = estimate(frame(c0), frame(c0 + stride))
+            flows[c0] = flow[0, 2:4] - flow[0, 0:2]
+        return flows[c0]
+
+    return np.stack([torch.cat([velocity(c), velocity(c - stride)]).numpy().astype(np.float16) for c in centres])
+
+
+def real_shot(segment: np.ndarray, keep_every: int, duty: float, estimate: Estimator) -> RealShot:
+    """Blur a densified segment with one recipe at its ``keyframe_centres`` and estimate each keyframe's motion
+    from its blurry neighbours keep_every real frames away (``estimate(frame0, frame1)``: RIFE's
+    (F_0.5→0, F_0.5→1) flow, (1, 4, H, W))."""
+    keyframes: dict[int, torch.Tensor] = {}
 
     def keyframe(c: int) -> torch.Tensor:
         if c not in keyframes:
             keyframes[c] = torch.from_numpy(blurry_keyframe(segment, c, keep_every, duty)).permute(2, 0, 1)[None]
         return keyframes[c]
 
-    def velocity(c0: int) -> torch.Tensor:  # of the pair (c0, c0 + stride) at its middle time
-        if c0 not in flows:
-            flow = estimate(keyframe(c0), keyframe(c0 + stride))
-            flows[c0] = (flow[0, 2:4] - flow[0, 0:2])
-        return flows[c0]
+    centres = keyframe_centres(len(segment), keep_every, duty)
+    motion = keyframe_motion(centres, keep_every * SUBFRAMES, keyframe, estimate)
+    blurry = [(keyframe(c)[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8) for c in centres]
+    return RealShot(np.stack(blurry), np.stack([np.asarray(segment[c]) for c in centres]), motion, duty)
 
-    for c in centres:
-        blurry.append((keyframe(c)[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8))
-        sharp.append(np.asarray(segment[c]))
-        motion.append(torch.cat([velocity(c), velocity(c - stride)]).numpy().astype(np.float16))
-    return RealShot(np.stack(blurry), np.stack(sharp), np.stack(motion), duty)
+
+def sharp_motion(segment: np.ndarray, keep_every: int, duty: float, estimate: Estimator) -> np.ndarray:
+    """``real_shot``'s motion, estimated on the real sharp frames instead of the blurry keyframes: the motion a
+    restorer would be told if motion estimation were not fooled by blur (``TrainConfig.told_motion``)."""
+    def frame(c: int) -> torch.Tensor:
+        return torch.from_numpy(segment[c].astype(np.float32) / 255).permute(2, 0, 1)[None]
+
+    return keyframe_motion(keyframe_centres(len(segment), keep_every, duty), keep_every * SUBFRAMES, frame, estimate)
 
 
 def real_shots(segments: list[np.ndarray], names: list[str], estimate: Estimator,
-               recipes: tuple[tuple[int, float], ...] = REAL_RECIPES) -> list[RealShot]:
-    """Every (segment, recipe) shot, cached in the training cache as .npz files named after the segment."""
+               recipes: tuple[tuple[int, float], ...] = REAL_RECIPES, told_motion: str = "blurry") -> list[RealShot]:
+    """Every (segment, recipe) shot, cached in the training cache as .npz files named after the segment. With
+    ``told_motion="sharp"`` each shot carries ``sharp_motion`` (cached beside it) instead of the blurry motion."""
     shots = []
     for segment, name in zip(segments, names, strict=True):
         for keep_every, duty in recipes:
-            path = cache_dir() / "train" / f"motion-{name}-k{keep_every}-d{duty:g}-s{CENTRE_STRIDE}.npz"
-            if not path.exists():
-                shot = real_shot(segment, keep_every, duty, estimate)
-                partial = path.with_suffix(f".{os.getpid()}.partial.npz")
-                np.savez(partial, blurry=shot.blurry, sharp=shot.sharp, motion=shot.motion)
-                partial.replace(path)
-            with np.load(path) as stored:
-                shots.append(RealShot(stored["blurry"], stored["sharp"], stored["motion"], duty))
+            stem = f"{name}-k{keep_every}-d{duty:g}-s{CENTRE_STRIDE}"
+            stored = cached(f"motion-{stem}", lambda: vars(real_shot(segment, keep_every, duty, estimate)))
+            shot = RealShot(stored["blurry"], stored["sharp"], stored["motion"], duty)
+            if told_motion == "sharp":
+                shot.motion = cached(f"sharp-motion-{stem}",
+                                     lambda: {"motion": sharp_motion(segment, keep_every, duty, estimate)})["motion"]
+            shots.append(shot)
     return shots
+
+
+def cached(stem: str, make: Callable[[], dict]) -> dict[str, np.ndarray]:
+    """The arrays of the training cache's ``stem``.npz, made by ``make()`` (a dict of arrays; other keys are
+    left out) and written atomically when missing."""
+    path = cache_dir() / "train" / f"{stem}.npz"
+    if not path.exists():
+        arrays = {key: value for key, value in make().items() if isinstance(value, np.ndarray)}
+        partial = path.with_suffix(f".{os.getpid()}.partial.npz")
+        np.savez(partial, **arrays)
+        partial.replace(path)
+    with np.load(path) as stored:
+        return {key: stored[key] for key in stored.files}
 
 
 def real_example(shots: list[RealShot], rng: np.random.Generator, patch: int,
@@ -315,16 +348,17 @@ def parse_recipes(text: str) -> tuple[tuple[int, float], ...]:
 
 
 def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, float], ...] = (),
-                     extra_footage: bool = False) -> MotionData:
+                     extra_footage: bool = False, told_motion: str = "blurry") -> MotionData:
     """Training shots (``REAL_RECIPES``, then ``extra_recipes``; with ``extra_footage`` also the clips of
-    ``splits.EXTRA_MOTION_TRAIN``), photos and the validation groups."""
+    ``splits.EXTRA_MOTION_TRAIN``; told ``told_motion``, see ``real_shots``), photos and the validation groups
+    (always told the motion on the blurry keyframes, as ``deblur`` is at run time)."""
     from . import splits
     from .real import dense_segments, photo_paths, sharp_frames
 
     estimate = rife_estimator(threads)
     ranges = splits.motion_train_ranges(extra_footage)
     segments = dense_segments(ranges)
-    shots = real_shots(segments, cache_path_names(ranges), estimate, REAL_RECIPES + extra_recipes)
+    shots = real_shots(segments, cache_path_names(ranges), estimate, REAL_RECIPES + extra_recipes, told_motion)
     photos = PhotoSource(photo_paths(splits.TRAIN_PHOTOS), sharp_frames(segments))
     held_out = real_shots(dense_segments(splits.VALIDATION), cache_path_names(splits.VALIDATION), estimate,
                           recipes=(STRONG, MILD, NEAR_SHARP))
@@ -344,13 +378,15 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
 
 def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: float, seed: int, step: int,
                  low_duty_odds: float = 0.1, overstated_odds: float = 0.0,
-                 rescale_odds: float = 0.0) -> tuple[Inputs, torch.Tensor]:
-    """Batch ``step``: example i from ``default_rng([seed, step, i])``, flipped, with a told exposure."""
+                 rescale_odds: float = 0.0, exact_synthetic_motion: bool = False) -> tuple[Inputs, torch.Tensor]:
+    """Batch ``step``: example i from ``default_rng([seed, step, i])``, flipped, with a told exposure; synthetic
+    examples are told their exact velocity with ``exact_synthetic_motion``, else one degraded like RIFE's."""
     examples = []
     for i in range(batch):
         rng = np.random.default_rng([seed, step, i])
         if rng.random() < synthetic_share:
-            example = synthetic_example(data.photos, rng, patch, low_duty_odds=low_duty_odds)
+            example = synthetic_example(data.photos, rng, patch, low_duty_odds=low_duty_odds,
+                                        exact_motion=exact_synthetic_motion)
         else:
             example = real_example(data.shots, rng, patch, MOVING_CROP_ODDS, rescale_odds)
         example = flip_example(example, rng)
