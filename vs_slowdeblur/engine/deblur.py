@@ -44,7 +44,8 @@ class DeblurEngine:
         self.spec = get_spec(options.deblur_model)
         self.device = device
         self.threads = options.threads
-        self.precision = options.precision
+        # "auto" is float32 here: in bfloat16 this network lost up to 2.5 dB on mild blur (docs/BENCHMARKS.md)
+        self.precision = "fp32" if options.precision == "auto" else options.precision
         self.model: WindowDeblurNet = shared_model(options.deblur_model, device)
         self.cache: PairCache[EncodedFrame] = PairCache(options.cache_bytes)
         self.radius = options.window  # frames on each side of the centre

@@ -47,7 +47,7 @@ def deblur(
     is a 180° shutter; default 0.75 from the preset), or ``exposure="auto"``: per frame, the candidate 1/8, 1/4,
     1/2, 3/4 or 1 whose restoration, blurred again along the motion, best matches the input (five network runs on
     the 128-pixel square where the frame moves most). "auto" limits the damage a too-large exposure does to
-    near-sharp input (−0.86 dB against −6.30 told 3/4), but it often picks less than the truth on strong blur and
+    near-sharp input (−0.46 dB against −6.47 told 3/4), but it often picks less than the truth on strong blur and
     gains less there (docs/BENCHMARKS.md). ``motion_clip``: estimate the motion on this clip instead (same length
     and size; a denoised copy, say, as MVTools' prefilter). ``model="window-deblur"`` (the older network) restores
     frame n from frames n−window … n+window instead (``window``: radius in frames). Neither reaches past the clip's

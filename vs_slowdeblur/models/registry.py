@@ -82,7 +82,7 @@ MODELS: dict[str, ModelSpec] = {
         convert_state=_identity,
         input_multiple=MOTION_DEBLUR_INPUT_MULTIPLE,
         licence="this project's own (trained by `python -m vs_slowdeblur.train deblur`)",
-        bundled_sha256="40c2cbffdbff176f960441269a0303a915072b8003a529957bbd0a1c3af8d7f0",
+        bundled_sha256="d969215019e542528018bf8558986e852cbeed1381609e4f9557b5ae2ee5f5fd",
     ),
     "window-deblur": ModelSpec(
         name="window-deblur",
