@@ -220,6 +220,16 @@ def test_the_exposure_experiment_needs_an_export_path(capsys: pytest.CaptureFixt
     assert stopped.value.code == 2 and "--export FILE" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("model", ["exposure", "window-deblur"])
+def test_told_motion_is_refused_for_the_models_that_do_not_use_it(model: str,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from vs_slowdeblur.train.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["deblur", "--model", model, "--told-motion", "sharp", "--steps", "1", "--export", "/nonexistent.pt"])
+    assert stopped.value.code == 2 and "--told-motion sharp trains motion-deblur only" in capsys.readouterr().err
+
+
 def test_extra_footage_adds_only_clips_never_validated_or_benchmarked_and_is_off_by_default() -> None:
     from vs_slowdeblur.samples import SAMPLE_NAMES
     from vs_slowdeblur.train import splits

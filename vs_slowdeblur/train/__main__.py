@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             extra_real_recipes=args.extra_real_recipes, real_rescale_odds=args.real_rescale_odds,
             extra_footage=args.extra_footage, told_motion=args.told_motion,
             init_sha256=sha256_of(init) if init is not None else ""), {}
+    if config.told_motion != "blurry" and config.model != "motion-deblur":
+        parser.error(f"--told-motion {config.told_motion} trains motion-deblur only; leave it out for --model "
+                     f"{config.model}")
     if config.model == "exposure" and args.export is None:
         parser.error("--model exposure trains an experiment that deblur does not use yet (docs/BENCHMARKS.md); "
                      "give --export FILE for its weights")
