@@ -18,13 +18,20 @@ from vs_slowdeblur.train.motion import (
     parse_recipes,
     real_example,
     real_shot,
+    real_shots,
     sharp_motion,
     synthetic_example,
     told_exposure,
 )
 from vs_slowdeblur.train.real import SUBFRAMES
-from vs_slowdeblur.train.synthetic import PhotoSource
-from vs_slowdeblur.train.synthetic import Shake, Trajectory, exposure_times, random_trajectory, sampling_grid
+from vs_slowdeblur.train.synthetic import (
+    PhotoSource,
+    Shake,
+    Trajectory,
+    exposure_times,
+    random_trajectory,
+    sampling_grid,
+)
 
 
 def test_exposure_times_are_centred_on_each_frame() -> None:
@@ -143,7 +150,8 @@ def test_rescaled_real_crops_shrink_the_picture_and_its_motion_and_the_default_d
         assert torch.equal(example.forward[0], torch.full((16, 16), 4.0))
 
 
-def test_told_sharp_motion_is_estimated_on_the_real_frames_and_blurry_motion_on_the_keyframes() -> None:
+def test_told_sharp_motion_is_estimated_on_the_real_frames_and_blurry_motion_on_the_keyframes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Dense frame i is flat: red 4i (which frame it is), green 255 on odd i and 0 on even ones. The fake
     estimator returns the green of its two frames as the flow. Real frames are the even ones, so motion on the
     real frames reads 0 and motion on blurry keyframes (means over odd and even sub-frames) reads about half."""
@@ -162,6 +170,17 @@ def test_told_sharp_motion_is_estimated_on_the_real_frames_and_blurry_motion_on_
     assert [int(frame[0, 0, 0]) % (4 * SUBFRAMES) for frame in shot.sharp] == [0] * len(shot.sharp)  # real frames
     assert (sharp == 0).all()
     assert ((shot.motion > 0.3) & (shot.motion < 0.7)).all()
+
+    # through the training cache: written once, then served without estimating again, the same arrays
+    monkeypatch.setenv("VS_SLOWDEBLUR_CACHE", str(tmp_path))
+    (tmp_path / "train").mkdir()
+    for told, motion in (("blurry", shot.motion), ("sharp", sharp)):
+        first = real_shots([segment], ["test-0-15"], estimate, ((2, 0.75),), told)
+        again = real_shots([segment], ["test-0-15"], lambda *frames: pytest.fail("not cached"), ((2, 0.75),), told)
+        for cached_shot in first + again:
+            assert np.array_equal(cached_shot.blurry, shot.blurry) and np.array_equal(cached_shot.motion, motion)
+    assert sorted(f.name for f in (tmp_path / "train").iterdir()) == ["motion-test-0-15-k2-d0.75-s2.npz",
+                                                                     "sharp-motion-test-0-15-k2-d0.75-s2.npz"]
 
 
 def test_synthetic_examples_told_exact_motion_get_the_true_velocity_on_both_sides() -> None:

@@ -66,8 +66,9 @@ def model_inputs(example: MotionExample, exposure: float) -> tuple[torch.Tensor,
 def synthetic_example(source: PhotoSource, rng: np.random.Generator, patch: int,
                       max_speed: float = 40.0, low_duty_odds: float = 0.1, exact_motion: bool = False) -> MotionExample:
     """Exact blur of a background and up to two cut-out layers, each on its own trajectory, plus the true
-    per-pixel velocity at the frame's time (of whichever layer is in front), degraded by ``estimate_like_rife``.
-    ``max_speed``: pixels per keyframe interval; ``low_duty_odds``: how often the exposure is short (0.05–0.3)."""
+    per-pixel velocity at the frame's time (of whichever layer is in front), degraded by ``estimate_like_rife``
+    (told as it is, on both sides, with ``exact_motion``). ``max_speed``: pixels per keyframe interval;
+    ``low_duty_odds``: how often the exposure is short (0.05–0.3)."""
     margin = math.ceil(max_speed) + 8
     size = patch + 2 * margin
     images = [source.crop(rng, size)]
@@ -196,19 +197,22 @@ def sharp_motion(segment: np.ndarray, keep_every: int, duty: float, estimate: Es
 
 def real_shots(segments: list[np.ndarray], names: list[str], estimate: Estimator,
                recipes: tuple[tuple[int, float], ...] = REAL_RECIPES, told_motion: str = "blurry") -> list[RealShot]:
-    """Every (segment, recipe) shot, cached in the training cache as .npz files named after the segment. With
-    ``told_motion="sharp"`` each shot carries ``sharp_motion`` (cached beside it) instead of the blurry motion."""
-    shots = []
-    for segment, name in zip(segments, names, strict=True):
-        for keep_every, duty in recipes:
-            stem = f"{name}-k{keep_every}-d{duty:g}-s{CENTRE_STRIDE}"
-            stored = cached(f"motion-{stem}", lambda: vars(real_shot(segment, keep_every, duty, estimate)))
-            shot = RealShot(stored["blurry"], stored["sharp"], stored["motion"], duty)
-            if told_motion == "sharp":
-                shot.motion = cached(f"sharp-motion-{stem}",
-                                     lambda: {"motion": sharp_motion(segment, keep_every, duty, estimate)})["motion"]
-            shots.append(shot)
-    return shots
+    """Every (segment, recipe) shot (``cached_shot``), segment by segment."""
+    return [cached_shot(segment, name, keep_every, duty, estimate, told_motion)
+            for segment, name in zip(segments, names, strict=True) for keep_every, duty in recipes]
+
+
+def cached_shot(segment: np.ndarray, name: str, keep_every: int, duty: float, estimate: Estimator,
+                told_motion: str = "blurry") -> RealShot:
+    """``real_shot``, cached in the training cache as an .npz file named after the segment (``name``). With
+    ``told_motion="sharp"`` the shot carries ``sharp_motion`` (cached beside it) instead of the blurry motion."""
+    stem = f"{name}-k{keep_every}-d{duty:g}-s{CENTRE_STRIDE}"
+    stored = cached(f"motion-{stem}", lambda: vars(real_shot(segment, keep_every, duty, estimate)))
+    shot = RealShot(stored["blurry"], stored["sharp"], stored["motion"], duty)
+    if told_motion == "sharp":
+        shot.motion = cached(f"sharp-motion-{stem}",
+                             lambda: {"motion": sharp_motion(segment, keep_every, duty, estimate)})["motion"]
+    return shot
 
 
 def cached(stem: str, make: Callable[[], dict]) -> dict[str, np.ndarray]:
