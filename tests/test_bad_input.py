@@ -506,7 +506,8 @@ FUNCTION_CASES: list[Any] = [
     pytest.param(lambda tmp: vs_slowdeblur.interpolate(core.std.BlankClip(length=10_000_000), 256), vs.Error,
                  ["(interpolate)", "factor=256 would give 2560000000 frames", "std.Trim"], id="output-too-long"),
     pytest.param(lambda tmp: sample_path("foreman"), ValueError,
-                 ["sample must be one of ['bigbuckbunny', 'bikes', 'carphone', 'city', 'pedestrians'], got 'foreman'"],
+                 ["sample must be one of ['bbb-film', 'bigbuckbunny', 'bikes', 'carphone', 'city', 'cockatoo', "
+                  "'pedestrians'], got 'foreman'"],
                  id="unknown-sample"),
     pytest.param(lambda tmp: resolve_device("cuda:0"), ValueError,
                  ["device 'cuda:0' was requested but no CUDA GPU is available", "device='cpu'"],

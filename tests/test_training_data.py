@@ -19,6 +19,7 @@ from vs_slowdeblur.train.motion import (
     real_example,
     real_shot,
     real_shots,
+    recolour,
     sharp_motion,
     synthetic_example,
     told_exposure,
@@ -258,3 +259,40 @@ def test_extra_footage_adds_only_clips_never_validated_or_benchmarked_and_is_off
     added = set(extra) - set(splits.MOTION_TRAIN)
     assert added == set(splits.EXTRA_MOTION_TRAIN) and added <= set(SAMPLE_NAMES)
     assert not added & (set(splits.VALIDATION) | set(splits.BENCHMARK))
+
+
+@pytest.mark.parametrize("option", [["--more-footage"], ["--recolour-odds", "0.5"]])
+def test_motion_deblur_data_options_are_refused_for_window_deblur(option: list[str],
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from vs_slowdeblur.train.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["deblur", "--model", "window-deblur", *option, "--steps", "1", "--export", "/nonexistent.pt"])
+    assert stopped.value.code == 2 and f"{option[0]} trains motion-deblur only" in capsys.readouterr().err
+
+
+def test_more_footage_keeps_away_from_benchmarked_frames_and_is_off_by_default() -> None:
+    from vs_slowdeblur.samples import SAMPLE_NAMES
+    from vs_slowdeblur.train import splits
+
+    assert not TrainConfig().more_footage
+    assert set(splits.MORE_MOTION_TRAIN) <= set(SAMPLE_NAMES)
+    assert not set(splits.MORE_MOTION_TRAIN) & (set(splits.VALIDATION) | set(splits.BENCHMARK) | set(splits.TRAIN))
+    first_benchmarked, last_benchmarked = splits.BBB_FILM_BENCHMARKED
+    for first, last in splits.MORE_MOTION_TRAIN["bbb-film"]:
+        assert first <= last and (last < first_benchmarked or first > last_benchmarked)
+
+
+def test_recolouring_changes_the_frame_and_its_target_alike() -> None:
+    """A blurry frame equal to its target stays equal to it; every recoloured pixel stays in [0, 1]; the motion and
+    exposure are untouched; and the photographic negative turns up."""
+    pixels = torch.from_numpy(np.random.default_rng(4).random((3, 8, 8), dtype=np.float32))
+    example = MotionExample(pixels.clone(), pixels.clone(), torch.ones(2, 8, 8), torch.zeros(2, 8, 8), 0.5)
+    negatives = 0
+    for seed in range(40):
+        changed = recolour(example, np.random.default_rng(seed))
+        assert torch.equal(changed.blurry, changed.sharp) and not torch.equal(changed.sharp, pixels)
+        assert float(changed.sharp.min()) >= 0 and float(changed.sharp.max()) <= 1
+        assert changed.forward is example.forward and changed.exposure == 0.5
+        negatives += float(torch.corrcoef(torch.stack([changed.sharp.flatten(), pixels.flatten()]))[0, 1]) < 0
+    assert 2 <= negatives <= 20

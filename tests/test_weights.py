@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,34 @@ def test_unwritable_cache_dir_is_clear(tmp_path: Path) -> None:
     source = WheelMember("fake==1.0", "inner/file.bin", "0" * 64)
     with pytest.raises(FetchError, match="VS_SLOWDEBLUR_CACHE"):
         fetch_member(source, blocker / "sub" / "file.bin")
+
+
+def test_a_file_in_a_zip_in_a_source_distribution_is_fetched_and_verified(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import io
+    import tarfile
+    import zipfile
+
+    from vs_slowdeblur.wheelfetch import SdistZipMember, fetch_sdist_zip_member
+
+    def download(requirement: str, into: Path) -> Path:
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w") as archive:
+            archive.writestr("clips/clip.mp4", b"clip bytes")
+        sdist = into / "fake-1.0.tar.gz"
+        with tarfile.open(sdist, "w:gz") as tar:
+            info = tarfile.TarInfo("fake-1.0/docs/clips.zip")
+            info.size = len(inner.getvalue())
+            tar.addfile(info, io.BytesIO(inner.getvalue()))
+        return sdist
+
+    monkeypatch.setattr(wheelfetch, "_download_sdist", download)
+    good = SdistZipMember("fake==1.0", "fake-1.0/docs/clips.zip", "clips/clip.mp4",
+                          hashlib.sha256(b"clip bytes").hexdigest())
+    assert fetch_sdist_zip_member(good, tmp_path / "clip.mp4").read_bytes() == b"clip bytes"
+    with pytest.raises(FetchError, match="refusing to use it"):
+        fetch_sdist_zip_member(dataclasses.replace(good, sha256="0" * 64), tmp_path / "other.mp4")
+    with pytest.raises(FetchError, match="has no readable"):
+        fetch_sdist_zip_member(dataclasses.replace(good, member="clips/missing.mp4"), tmp_path / "missing.mp4")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]  # nothing half-written left behind

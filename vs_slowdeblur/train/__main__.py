@@ -47,9 +47,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="motion-deblur: share of real crops taken at a random smaller scale (0.4–1)")
     deblur.add_argument("--extra-footage", action="store_true",
                         help="motion-deblur: also train on opencv-doc's pedestrians clip (splits.EXTRA_MOTION_TRAIN)")
+    deblur.add_argument("--more-footage", action="store_true",
+                        help="motion-deblur: also train on eight shots of the Big Buck Bunny film and imageio's "
+                             "cockatoo clip (splits.MORE_MOTION_TRAIN)")
     deblur.add_argument("--told-motion", choices=("blurry", "sharp"), default=defaults.told_motion,
                         help="motion-deblur: train told the motion estimated on the blurry keyframes (as at run "
                              "time; default) or on the real sharp frames, and synthetic examples their exact motion")
+    deblur.add_argument("--recolour-odds", type=float, default=defaults.recolour_odds,
+                        help="motion-deblur: share of examples given a random colour change (saturation, "
+                             "contrast, negative, channel gains)")
     deblur.add_argument("--init", type=Path, metavar="WEIGHTS",
                         help="start from these weights (e.g. the shipped motion-deblur.pt; its .json beside it "
                              "is kept as the parent run, so --replay remakes both)")
@@ -89,11 +95,15 @@ def main(argv: list[str] | None = None) -> int:
             synthetic_shake=args.synthetic_shake, low_duty_odds=args.low_duty_odds,
             overstated_odds=args.overstated_odds, learning_rate=args.learning_rate,
             extra_real_recipes=args.extra_real_recipes, real_rescale_odds=args.real_rescale_odds,
-            extra_footage=args.extra_footage, told_motion=args.told_motion,
+            extra_footage=args.extra_footage, told_motion=args.told_motion, recolour_odds=args.recolour_odds,
+            more_footage=args.more_footage,
             init_sha256=sha256_of(init) if init is not None else ""), {}
     if config.told_motion != "blurry" and config.model != "motion-deblur":
         parser.error(f"--told-motion {config.told_motion} trains motion-deblur only; leave it out for --model "
                      f"{config.model}")
+    for option, used in (("--more-footage", config.more_footage), ("--recolour-odds", config.recolour_odds)):
+        if used and config.model != "motion-deblur":
+            parser.error(f"{option} trains motion-deblur only; leave it out for --model {config.model}")
     if config.model == "exposure" and args.export is None:
         parser.error("--model exposure trains an experiment that deblur does not use yet (docs/BENCHMARKS.md); "
                      "give --export FILE for its weights")

