@@ -261,7 +261,7 @@ def test_extra_footage_adds_only_clips_never_validated_or_benchmarked_and_is_off
     assert not added & (set(splits.VALIDATION) | set(splits.BENCHMARK))
 
 
-@pytest.mark.parametrize("option", [["--more-footage"], ["--recolour-odds", "0.5"]])
+@pytest.mark.parametrize("option", [["--more-footage", "cockatoo"], ["--recolour-odds", "0.5"]])
 def test_motion_deblur_data_options_are_refused_for_window_deblur(option: list[str],
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     from vs_slowdeblur.train.__main__ import main
@@ -275,7 +275,8 @@ def test_more_footage_keeps_away_from_benchmarked_frames_and_is_off_by_default()
     from vs_slowdeblur.samples import SAMPLE_NAMES
     from vs_slowdeblur.train import splits
 
-    assert not TrainConfig().more_footage
+    assert not TrainConfig().more_footage and splits.more_motion_ranges("") == {}
+    assert splits.more_motion_ranges("bbb-film, cockatoo") == splits.MORE_MOTION_TRAIN
     assert set(splits.MORE_MOTION_TRAIN) <= set(SAMPLE_NAMES)
     assert not set(splits.MORE_MOTION_TRAIN) & (set(splits.VALIDATION) | set(splits.BENCHMARK) | set(splits.TRAIN))
     first_benchmarked, last_benchmarked = splits.BBB_FILM_BENCHMARKED
@@ -296,3 +297,14 @@ def test_recolouring_changes_the_frame_and_its_target_alike() -> None:
         assert changed.forward is example.forward and changed.exposure == 0.5
         negatives += float(torch.corrcoef(torch.stack([changed.sharp.flatten(), pixels.flatten()]))[0, 1]) < 0
     assert 2 <= negatives <= 20
+
+
+def test_unknown_more_footage_is_refused_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    from vs_slowdeblur.train.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["deblur", "--model", "motion-deblur", "--more-footage", "bbb-film,foreman", "--steps", "1",
+              "--export", "/nonexistent.pt"])
+    assert stopped.value.code == 2
+    assert "--more-footage: more footage must be among ['bbb-film', 'cockatoo'], got 'foreman'" in \
+        capsys.readouterr().err

@@ -16,6 +16,7 @@ import torch
 from ..models.registry import builtin_weights_path
 from ..paths import cache_dir
 from ..wheelfetch import sha256_of
+from . import splits
 from .deblur import RECIPES, TrainConfig, recorded_lengths, train
 from .evaluate import compare
 
@@ -47,9 +48,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="motion-deblur: share of real crops taken at a random smaller scale (0.4–1)")
     deblur.add_argument("--extra-footage", action="store_true",
                         help="motion-deblur: also train on opencv-doc's pedestrians clip (splits.EXTRA_MOTION_TRAIN)")
-    deblur.add_argument("--more-footage", action="store_true",
-                        help="motion-deblur: also train on eight shots of the Big Buck Bunny film and imageio's "
-                             "cockatoo clip (splits.MORE_MOTION_TRAIN)")
+    deblur.add_argument("--more-footage", default=defaults.more_footage, metavar="CLIP,...",
+                        help="motion-deblur: also train on these clips: bbb-film (eight shots of the Big Buck Bunny "
+                             "film), cockatoo (imageio's handheld clip); see splits.MORE_MOTION_TRAIN")
     deblur.add_argument("--told-motion", choices=("blurry", "sharp"), default=defaults.told_motion,
                         help="motion-deblur: train told the motion estimated on the blurry keyframes (as at run "
                              "time; default) or on the real sharp frames, and synthetic examples their exact motion")
@@ -101,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     if config.told_motion != "blurry" and config.model != "motion-deblur":
         parser.error(f"--told-motion {config.told_motion} trains motion-deblur only; leave it out for --model "
                      f"{config.model}")
+    try:
+        splits.more_motion_ranges(config.more_footage)
+    except ValueError as exc:
+        parser.error(f"--more-footage: {exc}")
     for option, used in (("--more-footage", config.more_footage), ("--recolour-odds", config.recolour_odds)):
         if used and config.model != "motion-deblur":
             parser.error(f"{option} trains motion-deblur only; leave it out for --model {config.model}")

@@ -54,7 +54,7 @@ class TrainConfig:
     # velocity (synthetic), as at run time; "sharp": RIFE's motion on the real sharp frames / the exact velocity
     told_motion: str = "blurry"
     recolour_odds: float = 0.0  # motion-deblur: examples given a random colour change (motion.recolour)
-    more_footage: bool = False  # motion-deblur: also train on splits.MORE_MOTION_TRAIN (motion.MORE_FOOTAGE_RECIPES)
+    more_footage: str = ""  # motion-deblur: also train on these clips of splits.MORE_MOTION_TRAIN, "name,…"
     init_sha256: str = ""  # start from these weights (the run in the metadata's "parent"), not from scratch
     seed: int = 20261121
     threads: int = 2
@@ -213,7 +213,7 @@ def window_data_recipe(config: TrainConfig) -> dict:
 def motion_data_recipe(config: TrainConfig) -> dict:
     return {
         "real": {"train_ranges": splits.motion_train_ranges(config.extra_footage),
-                 **({"more_train_ranges": splits.MORE_MOTION_TRAIN,
+                 **({"more_train_ranges": splits.more_motion_ranges(config.more_footage),
                      "more_recipes": list(motion.MORE_FOOTAGE_RECIPES)} if config.more_footage else {}),
                  "validation_ranges": splits.VALIDATION,
                  "benchmark_ranges_excluded": splits.BENCHMARK,

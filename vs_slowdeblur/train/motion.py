@@ -373,9 +373,9 @@ def parse_recipes(text: str) -> tuple[tuple[int, float], ...]:
 
 def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, float], ...] = (),
                      extra_footage: bool = False, told_motion: str = "blurry",
-                     more_footage: bool = False) -> MotionData:
+                     more_footage: str = "") -> MotionData:
     """Training shots (``REAL_RECIPES``, then ``extra_recipes``; with ``extra_footage`` also the clips of
-    ``splits.EXTRA_MOTION_TRAIN``; with ``more_footage`` also ``splits.MORE_MOTION_TRAIN``'s shots with
+    ``splits.EXTRA_MOTION_TRAIN``; with ``more_footage`` also the named clips of ``splits.MORE_MOTION_TRAIN`` with
     ``MORE_FOOTAGE_RECIPES``; told ``told_motion``, see ``real_shots``), photos and the validation groups
     (always told the motion on the blurry keyframes, as ``deblur`` is at run time)."""
     from . import splits
@@ -386,8 +386,9 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
     segments = dense_segments(ranges)
     shots = real_shots(segments, cache_path_names(ranges), estimate, REAL_RECIPES + extra_recipes, told_motion)
     if more_footage:
-        more = dense_segments(splits.MORE_MOTION_TRAIN)
-        shots += real_shots(more, cache_path_names(splits.MORE_MOTION_TRAIN), estimate, MORE_FOOTAGE_RECIPES,
+        more_ranges = splits.more_motion_ranges(more_footage)
+        more = dense_segments(more_ranges)
+        shots += real_shots(more, cache_path_names(more_ranges), estimate, MORE_FOOTAGE_RECIPES,
                             told_motion)
         segments = segments + more
     photos = PhotoSource(photo_paths(splits.TRAIN_PHOTOS), sharp_frames(segments))

@@ -45,6 +45,15 @@ TRAIN_PHOTOS = ("brick.png", "camera.png", "coins.png", "grass.png", "gravel.png
 VALIDATION_PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png")
 
 
+def more_motion_ranges(names: str) -> dict[str, tuple[tuple[int, int], ...]]:
+    """The ranges of the ``MORE_MOTION_TRAIN`` clips named in ``names`` ("bbb-film,cockatoo"; "": none)."""
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(MORE_MOTION_TRAIN))
+    if unknown:
+        raise ValueError(f"more footage must be among {sorted(MORE_MOTION_TRAIN)}, got {unknown[0]!r}")
+    return {name: MORE_MOTION_TRAIN[name] for name in wanted}
+
+
 def motion_train_ranges(extra_footage: bool = False) -> dict[str, tuple[tuple[int, int], ...]]:
     """The real shots motion-deblur trains on with every blur recipe: ``MOTION_TRAIN``, plus
     ``EXTRA_MOTION_TRAIN`` when asked (``MORE_MOTION_TRAIN`` comes with fewer recipes, see ``train.motion``)."""
