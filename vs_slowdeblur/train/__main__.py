@@ -99,16 +99,15 @@ def main(argv: list[str] | None = None) -> int:
             extra_footage=args.extra_footage, told_motion=args.told_motion, recolour_odds=args.recolour_odds,
             more_footage=args.more_footage,
             init_sha256=sha256_of(init) if init is not None else ""), {}
-    if config.told_motion != "blurry" and config.model != "motion-deblur":
-        parser.error(f"--told-motion {config.told_motion} trains motion-deblur only; leave it out for --model "
-                     f"{config.model}")
+    motion_deblur_only = ((f"--told-motion {config.told_motion}", config.told_motion != "blurry"),
+                          ("--more-footage", config.more_footage), ("--recolour-odds", config.recolour_odds))
+    for option, used in motion_deblur_only:
+        if used and config.model != "motion-deblur":
+            parser.error(f"{option} trains motion-deblur only; leave it out for --model {config.model}")
     try:
         splits.more_motion_ranges(config.more_footage)
     except ValueError as exc:
         parser.error(f"--more-footage: {exc}")
-    for option, used in (("--more-footage", config.more_footage), ("--recolour-odds", config.recolour_odds)):
-        if used and config.model != "motion-deblur":
-            parser.error(f"{option} trains motion-deblur only; leave it out for --model {config.model}")
     if config.model == "exposure" and args.export is None:
         parser.error("--model exposure trains an experiment that deblur does not use yet (docs/BENCHMARKS.md); "
                      "give --export FILE for its weights")
