@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -276,12 +277,18 @@ def test_more_footage_keeps_away_from_benchmarked_frames_and_is_off_by_default()
     from vs_slowdeblur.train import splits
 
     assert not TrainConfig().more_footage and splits.more_motion_ranges("") == {}
-    assert splits.more_motion_ranges("bbb-film, cockatoo") == splits.MORE_MOTION_TRAIN
-    assert set(splits.MORE_MOTION_TRAIN) <= set(SAMPLE_NAMES)
-    assert not set(splits.MORE_MOTION_TRAIN) & (set(splits.VALIDATION) | set(splits.BENCHMARK) | set(splits.TRAIN))
+    film, more_film, cockatoo = (splits.MORE_MOTION_TRAIN[name] for name in ("bbb-film", "bbb-film-more", "cockatoo"))
+    assert splits.more_motion_ranges("bbb-film, cockatoo") == {"bbb-film": film, "cockatoo": cockatoo}
+    assert splits.more_motion_ranges("bbb-film,bbb-film-more") == {"bbb-film": film + more_film}
+    assert splits.more_motion_ranges("bbb-film-more") == {"bbb-film": more_film}
+    clips = {splits.MORE_FOOTAGE_SAMPLE.get(name, name) for name in splits.MORE_MOTION_TRAIN}
+    assert clips == {"bbb-film", "cockatoo"} and clips <= set(SAMPLE_NAMES)
+    assert not clips & (set(splits.VALIDATION) | set(splits.BENCHMARK) | set(splits.TRAIN))
     first_benchmarked, last_benchmarked = splits.BBB_FILM_BENCHMARKED
-    for first, last in splits.MORE_MOTION_TRAIN["bbb-film"]:
+    shots = sorted(film + more_film)
+    for first, last in shots:
         assert first <= last and (last < first_benchmarked or first > last_benchmarked)
+    assert all(last < next_first for (_, last), (next_first, _) in pairwise(shots))  # no frame twice
 
 
 def test_recolouring_changes_the_frame_and_its_target_alike() -> None:
@@ -306,5 +313,5 @@ def test_unknown_more_footage_is_refused_with_the_choices(capsys: pytest.Capture
         main(["deblur", "--model", "motion-deblur", "--more-footage", "bbb-film,foreman", "--steps", "1",
               "--export", "/nonexistent.pt"])
     assert stopped.value.code == 2
-    assert "--more-footage: more footage must be among ['bbb-film', 'cockatoo'], got 'foreman'" in \
+    assert "--more-footage: more footage must be among ['bbb-film', 'bbb-film-more', 'cockatoo'], got 'foreman'" in \
         capsys.readouterr().err

@@ -48,9 +48,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="motion-deblur: share of real crops taken at a random smaller scale (0.4–1)")
     deblur.add_argument("--extra-footage", action="store_true",
                         help="motion-deblur: also train on opencv-doc's pedestrians clip (splits.EXTRA_MOTION_TRAIN)")
-    deblur.add_argument("--more-footage", default=defaults.more_footage, metavar="CLIP,...",
-                        help="motion-deblur: also train on these clips: bbb-film (eight shots of the Big Buck Bunny "
-                             "film), cockatoo (imageio's handheld clip); see splits.MORE_MOTION_TRAIN")
+    deblur.add_argument("--more-footage", default=defaults.more_footage, metavar="SET,...",
+                        help="motion-deblur: also train on these sets of shots: bbb-film (eight fast shots of the "
+                             "Big Buck Bunny film), bbb-film-more (sixteen more), cockatoo (imageio's handheld "
+                             "clip); see splits.MORE_MOTION_TRAIN")
     deblur.add_argument("--told-motion", choices=("blurry", "sharp"), default=defaults.told_motion,
                         help="motion-deblur: train told the motion estimated on the blurry keyframes (as at run "
                              "time; default) or on the real sharp frames, and synthetic examples their exact motion")

@@ -54,7 +54,7 @@ class TrainConfig:
     # velocity (synthetic), as at run time; "sharp": RIFE's motion on the real sharp frames / the exact velocity
     told_motion: str = "blurry"
     recolour_odds: float = 0.0  # motion-deblur: examples given a random colour change (motion.recolour)
-    more_footage: str = ""  # motion-deblur: also train on these clips of splits.MORE_MOTION_TRAIN, "name,…"
+    more_footage: str = ""  # motion-deblur: also train on these sets of splits.MORE_MOTION_TRAIN, "name,…"
     init_sha256: str = ""  # start from these weights (the run in the metadata's "parent"), not from scratch
     seed: int = 20261121
     threads: int = 2

@@ -375,7 +375,7 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
                      extra_footage: bool = False, told_motion: str = "blurry",
                      more_footage: str = "") -> MotionData:
     """Training shots (``REAL_RECIPES``, then ``extra_recipes``; with ``extra_footage`` also the clips of
-    ``splits.EXTRA_MOTION_TRAIN``; with ``more_footage`` also the named clips of ``splits.MORE_MOTION_TRAIN`` with
+    ``splits.EXTRA_MOTION_TRAIN``; with ``more_footage`` also the named sets of ``splits.MORE_MOTION_TRAIN`` with
     ``MORE_FOOTAGE_RECIPES``; told ``told_motion``, see ``real_shots``), photos and the validation groups
     (always told the motion on the blurry keyframes, as ``deblur`` is at run time)."""
     from . import splits
