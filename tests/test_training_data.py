@@ -281,6 +281,7 @@ def test_more_footage_keeps_away_from_benchmarked_frames_and_is_off_by_default()
     assert splits.more_motion_ranges("bbb-film, cockatoo") == {"bbb-film": film, "cockatoo": cockatoo}
     assert splits.more_motion_ranges("bbb-film,bbb-film-more") == {"bbb-film": film + more_film}
     assert splits.more_motion_ranges("bbb-film-more") == {"bbb-film": more_film}
+    assert splits.more_motion_ranges("bbb-film,bbb-film") == {"bbb-film": film}
     clips = {splits.MORE_FOOTAGE_SAMPLE.get(name, name) for name in splits.MORE_MOTION_TRAIN}
     assert clips == {"bbb-film", "cockatoo"} and clips <= set(SAMPLE_NAMES)
     assert not clips & (set(splits.VALIDATION) | set(splits.BENCHMARK) | set(splits.TRAIN))

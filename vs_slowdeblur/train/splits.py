@@ -61,7 +61,7 @@ def more_motion_ranges(names: str) -> dict[str, tuple[tuple[int, int], ...]]:
     if unknown:
         raise ValueError(f"more footage must be among {sorted(MORE_MOTION_TRAIN)}, got {unknown[0]!r}")
     ranges: dict[str, tuple[tuple[int, int], ...]] = {}
-    for name in wanted:
+    for name in dict.fromkeys(wanted):  # a set named twice is used once
         clip = MORE_FOOTAGE_SAMPLE.get(name, name)
         ranges[clip] = ranges.get(clip, ()) + MORE_MOTION_TRAIN[name]
     return ranges
