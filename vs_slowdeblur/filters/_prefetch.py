@@ -5,6 +5,11 @@ frames in flight as it has threads, the other threads would wait too. Here each 
 the frame of a one-pixel *marker* clip (frame i: pair (i, i+1) estimated into the engine's cache), and a frame
 that needs pair motion also depends on the markers of every pair its *group* of neighbouring frames needs. The
 pairs of a group are requested together, so VapourSynth runs them on as many threads as the group has pairs.
+
+``slowmo`` chains three such stages (the blurry pairs' motion, the restorations, the restored pairs' motion), and
+``grouped`` makes the restorations a group at a time too. The restorations' groups (and their motion's) start one
+frame after the restored pairs' groups, so that each group of a stage needs only finished groups of the stage
+before it, and every stage has a whole group's work for the threads at once.
 """
 
 from __future__ import annotations
@@ -49,15 +54,22 @@ def motion_markers(motion_frames: vs.VideoNode, engine: InterpolationEngine, dif
                                  estimate)
 
 
-def group_dependencies(markers: vs.VideoNode, group: int, first_pair: int = 0, last_pair: int = 0
+def group_dependencies(markers: vs.VideoNode, group: int, first_pair: int = 0, last_pair: int = 0, phase: int = 0
                        ) -> list[vs.VideoNode]:
-    """Clips to add to a filter's dependencies: frame i of frames g … g+group−1 (g = i − i mod group), which needs
-    pairs i+first_pair … i+last_pair, depends on the markers of all pairs the whole group needs."""
+    """Clips to add to a filter's dependencies: frame i of frames g … g+group−1 (g = i − (i − phase) mod group),
+    which needs pairs i+first_pair … i+last_pair, depends on the markers of all pairs the whole group needs."""
     length = markers.num_frames
     clips = []
     for offset in range(first_pair, group + last_pair):
-        pairs = shifted(markers, offset)
-        grouped = pairs if group == 1 else pairs.std.SelectEvery(group, [0] * group, modify_duration=False)
-        clips.append(grouped[:length])
+        pairs = shifted(markers, phase + offset)
+        starts = pairs if group == 1 else pairs.std.SelectEvery(group, [0] * group, modify_duration=False)
+        clips.append(shifted(starts, -phase)[:length])
     return clips
 
+
+def grouped(clip: vs.VideoNode, group: int, phase: int = 0) -> vs.VideoNode:
+    """``clip`` whose frame i is returned once all frames g … g+group−1 of it are ready (g = i − (i − phase) mod
+    group): requesting one frame of a group requests the whole group, which VapourSynth runs on as many threads."""
+    if group == 1:
+        return clip
+    return clip.std.ModifyFrame([clip, *group_dependencies(clip, group, phase=phase)], lambda n, f: f[0])

@@ -139,9 +139,10 @@ def back_to_source(clip: vs.VideoNode, working: vs.VideoNode, restored: vs.Video
 
 def build_restoration(working: vs.VideoNode, engine: DeblurEngines, options: Options, scene_change: bool,
                       operator: str = OPERATOR, what: str = "frame",
-                      motion_clip: vs.VideoNode | None = None) -> vs.VideoNode:
+                      motion_clip: vs.VideoNode | None = None, group_phase: int = 0) -> vs.VideoNode:
     """The restored frames of ``working`` (a clip in the working format), in the working format, with
-    ``SlowdeblurWindow`` and (motion-deblur) ``SlowdeblurExposure`` props."""
+    ``SlowdeblurWindow`` and (motion-deblur) ``SlowdeblurExposure`` props. ``group_phase``: the groups of frames
+    whose pair motion is estimated together start at the frames ≡ group_phase (mod the group size)."""
     radius = engine.radius
     taps = [shifted(working, k) for k in range(-radius, radius + 1)]
     if motion_clip is not None:
@@ -155,7 +156,8 @@ def build_restoration(working: vs.VideoNode, engine: DeblurEngines, options: Opt
 
         motion_frames = working if motion_clip is None else to_working(motion_clip)
         markers = motion_markers(motion_frames, engine.motion, differences, shifted(working, 1), cut_after)
-        prefetch = group_dependencies(markers, group_size(engine.motion, working.width, working.height), -1, 0)
+        prefetch = group_dependencies(markers, group_size(engine.motion, working.width, working.height), -1, 0,
+                                      group_phase)
     restore = partial(_restore_frame, engine=engine, radius=radius, num_frames=working.num_frames,
                       motion_taps=motion_clip is not None,
                       scene_change=scene_change, threshold=options.scene_threshold,

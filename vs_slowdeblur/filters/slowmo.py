@@ -17,11 +17,13 @@ from ..errors import frame_error
 from ..options import DEBLUR_KEYS
 from ._checks import check_bool, check_clip, check_integer, check_scene_change, output_factor, refuse_unused
 from ._inside_exposure import fuse_by_exposure
+from ._prefetch import group_size, grouped
 from ._setup import make_engine, parameter_names, resolve
 from .deblur import MAX_WINDOW, back_to_source, build_restoration, check_model_keywords, deblur_engine
 from .interpolate import build_interpolation
 
 OPERATOR = "slowmo"
+RESTORATION_GROUP_PHASE = 1  # restored pair i needs restorations i and i+1: the groups of i+1 (_prefetch.py)
 
 
 def slowmo(
@@ -75,7 +77,10 @@ def slowmo(
     if options.deblur:
         restoration = make_engine(OPERATOR, options.deblur_model, lambda: deblur_engine(options, torch_device))
         blurry = to_working(clip)
-        working = build_restoration(blurry, restoration, options, scene_change, OPERATOR, "source frame")
+        # The restorations a group at a time, their groups one frame after the in-betweens' (filters/_prefetch.py)
+        working = grouped(build_restoration(blurry, restoration, options, scene_change, OPERATOR, "source frame",
+                                            group_phase=RESTORATION_GROUP_PHASE),
+                          group_size(interpolation, clip.width, clip.height), RESTORATION_GROUP_PHASE)
         if isinstance(restoration, MotionDeblurEngine):
             refine = partial(fuse_by_exposure, restored=working, motion=blurry, timeline=timeline,
                              engine=restoration, failure=partial(frame_error, OPERATOR))
