@@ -69,7 +69,8 @@ def group_dependencies(markers: vs.VideoNode, group: int, first_pair: int = 0, l
 
 def grouped(clip: vs.VideoNode, group: int, phase: int = 0) -> vs.VideoNode:
     """``clip`` whose frame i is returned once all frames g … g+group−1 of it are ready (g = i − (i − phase) mod
-    group): requesting one frame of a group requests the whole group, which VapourSynth runs on as many threads."""
+    group; a frame before the first group waits for the first): requesting one frame of a group requests the
+    whole group, which VapourSynth runs on as many threads."""
     if group == 1:
         return clip
     return clip.std.ModifyFrame([clip, *group_dependencies(clip, group, phase=phase)], lambda n, f: f[0])
