@@ -53,3 +53,18 @@ def test_heap_usage_counts_a_large_allocation() -> None:
     in_use_during, _ = heap.usage_mib()
     del block
     assert in_use_during - in_use_before >= 63
+
+
+def test_outside_heap_copies_into_memory_that_malloc_does_not_hold() -> None:
+    """A 16 MiB tensor's copy is equal, separate, and adds nothing to malloc's bytes in use (a malloc'ed block
+    of that size would, as an mmapped chunk)."""
+    tensor = torch.arange(4 * 2**20, dtype=torch.float32).view(1, 4, 1024, 1024)
+    in_use_before = heap.usage_mib()[0]
+    copy = heap.outside_heap(tensor)
+    in_use_after = heap.usage_mib()[0]
+    assert torch.equal(copy, tensor) and copy.shape == tensor.shape and copy.dtype == tensor.dtype
+    assert copy.data_ptr() != tensor.data_ptr()
+    assert in_use_after - in_use_before < 1, (in_use_before, in_use_after)
+    malloced = tensor.clone()  # the control: the same bytes through torch's allocator, i.e. malloc
+    assert heap.usage_mib()[0] - in_use_after > 15
+    del malloced

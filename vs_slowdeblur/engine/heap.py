@@ -5,6 +5,9 @@ frame-sized buffers in all of them, and glibc keeps the freed pages mapped: in `
 size grew by about 30 % over 10,000 frames while the bytes in use stayed flat. Every ``TRIM_EVERY`` model
 calls, ``model_call_done`` asks glibc (``malloc_trim(0)``) to return the free pages of every arena. On other C
 libraries it does nothing. ``usage_mib`` reads the heap's counters for ``scripts/soak``.
+
+A trim cannot return a page that a live buffer shares with free ones, so buffers that outlive many model calls
+(a cached pair's motion) are kept out of the arenas: ``outside_heap`` copies them into their own mappings.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import itertools
+import mmap
 from collections.abc import Callable
+
+import torch
 
 TRIM_EVERY = 4  # model calls between trims; one trim took about 0.1 ms here
 
@@ -53,3 +59,13 @@ def usage_mib() -> tuple[float, float]:
         return float("nan"), float("nan")
     info = _mallinfo2()
     return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
+
+
+def outside_heap(tensor: torch.Tensor) -> torch.Tensor:
+    """A copy of CPU ``tensor`` (contiguous) in its own anonymous memory mapping, outside malloc's arenas: the
+    mapping goes back to the OS when the copy is freed, and it leaves no hole among short-lived buffers."""
+    if tensor.numel() == 0:
+        return tensor.clone()
+    mapping = mmap.mmap(-1, tensor.numel() * tensor.element_size())
+    copy = torch.frombuffer(mapping, dtype=tensor.dtype, count=tensor.numel()).view(tensor.shape)
+    return copy.copy_(tensor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from fractions import Fraction
 
 import torch
@@ -12,6 +13,7 @@ from ..models.interpolator import PairMotion, RifeInterpolator
 from ..models.registry import get_spec
 from ..options import Options
 from .frames import frame_to_tensor, tensor_to_frame
+from .heap import outside_heap
 from .padding import crop, pad_to_multiple, padded_size
 from .pair_cache import PairCache
 from .runtime import inference_context, shared_model
@@ -83,6 +85,8 @@ class InterpolationEngine:
     def _estimate(self, frame0: torch.Tensor, frame1: torch.Tensor) -> PairMotion:
         motion = self.oom(lambda: self.interpolator.estimate(frame0, frame1),
                           lambda: estimate_tiled(self.interpolator, frame0, frame1, self.tiles))
+        if self.device.type == "cpu":  # it outlives many model calls in the cache: out of malloc's arenas
+            motion = PairMotion(**{field.name: outside_heap(getattr(motion, field.name)) for field in fields(motion)})
         finish_current_stream(self.device)  # complete before it is cached: other threads read it at once
         return motion
 
