@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,14 @@ core = vs.core
 
 # bikes.mp4 has scene cuts after frames 29, 75, 136, 186 and 241; 140..186 is one shot with motion.
 BIKES_SHOT = slice(140, 150)
+
+
+@pytest.fixture
+def restore_threads() -> Iterator[None]:
+    """Puts VapourSynth's worker thread count back after a test that changes it."""
+    threads = core.num_threads
+    yield
+    core.num_threads = threads
 
 
 def planes(frame: vs.VideoFrame) -> np.ndarray:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,14 +13,6 @@ from vs_slowdeblur.engine.motion_deblur import MotionDeblurEngine
 from vs_slowdeblur.filters._prefetch import group_dependencies, grouped
 
 core = vs.core
-
-
-@pytest.fixture
-def two_threads() -> Iterator[None]:
-    threads = core.num_threads
-    core.num_threads = 2
-    yield
-    core.num_threads = threads
 
 
 def _recording(length: int) -> tuple[vs.VideoNode, set[int]]:
@@ -60,7 +51,7 @@ def test_group_dependencies_cover_the_pairs_of_the_whole_group() -> None:
     assert requested == {2, 3, 4}
 
 
-@pytest.mark.usefixtures("two_threads")
+@pytest.mark.usefixtures("restore_threads")
 @pytest.mark.parametrize("output_frame", [4 * 3, 4 * 2 + 1, 4 * 4 + 3])
 def test_slowmo_restores_a_group_at_a_time_one_frame_after_the_in_betweens(
         bikes_small: vs.VideoNode, monkeypatch: pytest.MonkeyPatch, output_frame: int) -> None:
@@ -74,6 +65,7 @@ def test_slowmo_restores_a_group_at_a_time_one_frame_after_the_in_betweens(
         return restore(self, indices, *args, **kwargs)
 
     monkeypatch.setattr(MotionDeblurEngine, "restore", recording)
+    core.num_threads = 2
     clip = vs_slowdeblur.slowmo(bikes_small[:10].resize.Bicubic(96, 48), 4)
     clip.get_frame(output_frame)
     assert output_frame // 4 in restored

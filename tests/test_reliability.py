@@ -51,13 +51,6 @@ def shot(bikes_small: vs.VideoNode) -> vs.VideoNode:
     return bikes_small[:4].resize.Bicubic(96, 48)
 
 
-@pytest.fixture
-def restore_threads():
-    threads = core.num_threads
-    yield
-    core.num_threads = threads
-
-
 def _snapshot(frame: vs.VideoFrame) -> Snapshot:
     return tuple(np.array(frame[p], copy=True) for p in range(frame.format.num_planes)), dict(frame.props)
 
