@@ -316,3 +316,58 @@ def test_unknown_more_footage_is_refused_with_the_choices(capsys: pytest.Capture
     assert stopped.value.code == 2
     assert "--more-footage: more footage must be among ['bbb-film', 'bbb-film-more', 'cockatoo'], got 'foreman'" in \
         capsys.readouterr().err
+
+
+def test_the_loss_leaves_out_the_crop_margin() -> None:
+    """An output wrong only in the 8-pixel border costs nothing with --loss-margin 8, and does without."""
+    from vs_slowdeblur.train.deblur import restoration_loss
+
+    targets = torch.rand(2, 3, 32, 32)
+    wrong_edges = targets.clone()
+    wrong_edges[..., :8, :] += 0.5
+    wrong_edges[..., :, -8:] -= 0.5
+    model = lambda *inputs: wrong_edges  # noqa: E731
+    floor = float(restoration_loss(lambda *inputs: targets, (), targets, TrainConfig()))
+    assert float(restoration_loss(model, (), targets, TrainConfig(loss_margin=8))) == pytest.approx(floor)
+    assert float(restoration_loss(model, (), targets, TrainConfig())) > floor + 0.1
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--loss-margin", "48"], "--loss-margin must be 0 or more and leave part of the 96-pixel crop"),
+])
+def test_the_margin_option_is_checked(arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from vs_slowdeblur.train.__main__ import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["deblur", *arguments, "--steps", "1", "--export", "/nonexistent.pt"])
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_whole_frame_validation_scores_whole_keyframes_told_as_deblur_is() -> None:
+    """Every second keyframe, whole (cropped to the input multiple), told its true exposure, and near-sharp input
+    the default 3/4; an unchanged frame gains 0 dB and a black one loses."""
+    from vs_slowdeblur.train.motion import whole_frame_gains
+
+    rng = np.random.default_rng(5)
+    sharp = rng.integers(0, 256, (4, 18, 22, 3), dtype=np.uint8)
+    blurry = np.clip(sharp.astype(int) + rng.integers(-9, 10, sharp.shape), 0, 255).astype(np.uint8)
+    motion = np.full((4, 4, 18, 22), 8.0, dtype=np.float16)
+    shots = {"real strong": RealShot(blurry, sharp, motion, 0.5),
+             "real near-sharp": RealShot(blurry, sharp, motion, 0.125)}
+    told: list[tuple[tuple[int, ...], float]] = []
+
+    def recording(frame: torch.Tensor, blur: torch.Tensor, disagreement: torch.Tensor) -> torch.Tensor:
+        told.append((tuple(frame.shape), float(blur[0, 0, 0, 0])))
+        return frame
+
+    class Recording(torch.nn.Module):
+        forward = staticmethod(recording)
+
+    gains = whole_frame_gains(Recording(), shots)
+    assert gains == {"real strong, whole keyframes": 0.0, "real near-sharp, whole keyframes, told 3/4": 0.0}
+    assert told == [((1, 3, 16, 20), 4.0)] * 2 + [((1, 3, 16, 20), 6.0)] * 2
+
+    class Black(torch.nn.Module):
+        forward = staticmethod(lambda frame, blur, disagreement: torch.zeros_like(frame))
+
+    assert all(gain < -10 for gain in whole_frame_gains(Black(), shots).values())

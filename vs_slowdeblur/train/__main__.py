@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     deblur.add_argument("--recolour-odds", type=float, default=defaults.recolour_odds,
                         help="motion-deblur: share of examples given a random colour change (saturation, "
                              "contrast, negative, channel gains)")
+    deblur.add_argument("--loss-margin", type=int, default=defaults.loss_margin, metavar="PIXELS",
+                        help="leave this many pixels at each crop edge out of the loss: they give context only, "
+                             "since near an edge the blur reaches past the crop (default 0)")
     deblur.add_argument("--init", type=Path, metavar="WEIGHTS",
                         help="start from these weights (e.g. the shipped motion-deblur.pt; its .json beside it "
                              "is kept as the parent run, so --replay remakes both)")
@@ -98,13 +101,16 @@ def main(argv: list[str] | None = None) -> int:
             overstated_odds=args.overstated_odds, learning_rate=args.learning_rate,
             extra_real_recipes=args.extra_real_recipes, real_rescale_odds=args.real_rescale_odds,
             extra_footage=args.extra_footage, told_motion=args.told_motion, recolour_odds=args.recolour_odds,
-            more_footage=args.more_footage,
+            more_footage=args.more_footage, loss_margin=args.loss_margin,
             init_sha256=sha256_of(init) if init is not None else ""), {}
     motion_deblur_only = ((f"--told-motion {config.told_motion}", config.told_motion != "blurry"),
                           ("--more-footage", config.more_footage), ("--recolour-odds", config.recolour_odds))
     for option, used in motion_deblur_only:
         if used and config.model != "motion-deblur":
             parser.error(f"{option} trains motion-deblur only; leave it out for --model {config.model}")
+    if not 0 <= 2 * config.loss_margin < config.patch:
+        parser.error(f"--loss-margin must be 0 or more and leave part of the {config.patch}-pixel crop, got "
+                     f"{config.loss_margin}")
     try:
         splits.more_motion_ranges(config.more_footage)
     except ValueError as exc:

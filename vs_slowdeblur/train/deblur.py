@@ -55,6 +55,7 @@ class TrainConfig:
     told_motion: str = "blurry"
     recolour_odds: float = 0.0  # motion-deblur: examples given a random colour change (motion.recolour)
     more_footage: str = ""  # motion-deblur: also train on these sets of splits.MORE_MOTION_TRAIN, "name,…"
+    loss_margin: int = 0  # pixels at each crop edge left out of the loss (context only: blur reaches past edges)
     init_sha256: str = ""  # start from these weights (the run in the metadata's "parent"), not from scratch
     seed: int = 20261121
     threads: int = 2
@@ -164,12 +165,18 @@ def validate(model: nn.Module, groups: dict[str, list], scorer: Callable = windo
             "validation_gain_db": {name: float(a.mean() - b.mean()) for name, (b, a) in scores.items()}}
 
 
-def restoration_loss(model: nn.Module, inputs: tuple[torch.Tensor, ...], targets: torch.Tensor) -> torch.Tensor:
-    return charbonnier(model(*inputs), targets)
+def restoration_loss(model: nn.Module, inputs: tuple[torch.Tensor, ...], targets: torch.Tensor,
+                     config: TrainConfig) -> torch.Tensor:
+    """Charbonnier loss of the output, without ``config.loss_margin`` pixels at each edge of the crop: near an
+    edge the blur's other end lies outside the crop, which a whole frame never lacks."""
+    inner = (..., slice(config.loss_margin, targets.shape[-2] - config.loss_margin),
+             slice(config.loss_margin, targets.shape[-1] - config.loss_margin))
+    return charbonnier(model(*inputs)[inner], targets[inner])
 
 
 def describe_gains(scores: dict) -> str:
-    gains = ", ".join(f"{name} {gain:+.2f}" for name, gain in scores["validation_gain_db"].items())
+    gains = ", ".join(f"{name} {gain:+.2f}" for name, gain in
+                      {**scores["validation_gain_db"], **scores.get("validation_whole_frame_gain_db", {})}.items())
     return (f"validation PSNR {scores['validation_psnr']:.2f} dB (blurry input {scores['validation_blurry_psnr']:.2f}"
             f" dB; gain per group, dB: {gains})")
 
@@ -190,7 +197,7 @@ class Recipe:
     make_batch: Callable[[Any, TrainConfig, int], tuple[tuple[torch.Tensor, ...], torch.Tensor]]
     validate: Callable[[nn.Module, Any], dict]
     data_recipe: Callable[[TrainConfig], dict]
-    loss: Callable[[nn.Module, tuple[torch.Tensor, ...], torch.Tensor], torch.Tensor] = restoration_loss
+    loss: Callable[[nn.Module, tuple[torch.Tensor, ...], torch.Tensor, TrainConfig], torch.Tensor] = restoration_loss
     describe: Callable[[dict], str] = describe_gains
 
 
@@ -239,6 +246,8 @@ def motion_data_recipe(config: TrainConfig) -> dict:
                          + (f"; then with odds {config.overstated_odds:g}: U(true, 1)"
                             if config.overstated_odds else ""),
         "share": f"{config.synthetic_share:g} synthetic",
+        **({"loss": f"Charbonnier over the crop without {config.loss_margin} px at each edge"}
+           if config.loss_margin else {}),
         **({"recolour": f"with odds {config.recolour_odds:g}, real and synthetic: saturation U(0, 1.5), contrast "
                         "U(0.6, 1.2) (negative 20%), gain U(0.85, 1.15) per channel, mean kept, clamped"}
            if config.recolour_odds else {}),
@@ -265,8 +274,9 @@ RECIPES: dict[str, Recipe] = {
                                                        config.seed, step, config.low_duty_odds,
                                                        config.overstated_odds, config.real_rescale_odds,
                                                        config.told_motion == "sharp", config.recolour_odds),
-        lambda model, data: validate(model, data.validation,
-                                     lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
+        lambda model, data: {**validate(model, data.validation,
+                                        lambda m, examples: example_psnrs(m, examples, lambda inputs: inputs[0][0])),
+                             "validation_whole_frame_gain_db": motion.whole_frame_gains(model, data.held_out)},
         motion_data_recipe),
     "exposure": Recipe(
         ExposureNet,
@@ -277,7 +287,7 @@ RECIPES: dict[str, Recipe] = {
                                                            config.seed, step, config.low_duty_odds),
         exposure.validate_exposure,
         exposure_data_recipe,
-        exposure.log2_error,
+        lambda model, inputs, targets, config: exposure.log2_error(model, inputs, targets),
         describe_exposure_errors),
 }
 
@@ -360,7 +370,7 @@ def train(config: TrainConfig, workdir: Path, export: Path, length_changes: dict
         inputs, targets = recipe.make_batch(data, config, step)
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(config, step)
-        loss = recipe.loss(model, inputs, targets)
+        loss = recipe.loss(model, inputs, targets, config)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

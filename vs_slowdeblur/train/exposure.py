@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..models.exposurenet import INPUT_MULTIPLE, ExposureNet, pooled_speed, weighted_mean
-from .motion import MotionData, MotionExample, flip_example, real_example, synthetic_example
+from .motion import MotionData, MotionExample, flip_example, real_example, synthetic_example, whole_keyframe
 
 DRAWS = 8  # tries to draw a moving crop
 MOVING = 1.5  # pixels per keyframe interval: a crop's mean speed above this counts as moving
@@ -67,11 +67,8 @@ def log2_error(model: ExposureNet, inputs: Inputs, targets: torch.Tensor) -> tor
 
 def frame_inputs(data: MotionData, group: str, index: int) -> Inputs:
     """Whole keyframe ``index`` of held-out shot ``group``, cropped to a multiple of ``INPUT_MULTIPLE`` pixels."""
-    shot = data.held_out[group]
-    height, width = (size // INPUT_MULTIPLE * INPUT_MULTIPLE for size in shot.blurry.shape[1:3])
-    blurry = torch.from_numpy(shot.blurry[index, :height, :width].astype(np.float32) / 255).permute(2, 0, 1)
-    motion = torch.from_numpy(shot.motion[index, :, :height, :width].astype(np.float32))
-    return estimator_inputs(blurry[None], motion[None, 0:2], motion[None, 2:4])
+    example = whole_keyframe(data.held_out[group], index, INPUT_MULTIPLE)
+    return estimator_inputs(example.blurry[None], example.forward[None], example.backward[None])
 
 
 @torch.inference_mode()

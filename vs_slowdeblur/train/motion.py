@@ -23,10 +23,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from ..filters.synth_blur import exposure_weights
+from ..models.motiondeblur import INPUT_MULTIPLE as MOTION_INPUT_MULTIPLE
 from ..options import Options
 from ..paths import cache_dir
+from ..quality import psnr
 from .real import SUBFRAMES
 from .synthetic import (
     MAX_SUBFRAMES,
@@ -406,6 +409,43 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
     validation["real near-sharp, told 3/4"] = [(batched([(e, DEFAULT_EXPOSURE)])[0], e.sharp) for e in near_sharp]
     groups = dict(zip(("real strong", "real mild", "real near-sharp"), held_out, strict=True))
     return MotionData(photos, shots, validation, groups)
+
+
+WHOLE_FRAME_STRIDE = 2  # the whole-frame validation scores every second keyframe of each held-out shot
+
+
+def whole_keyframe(shot: RealShot, index: int, multiple: int = MOTION_INPUT_MULTIPLE) -> MotionExample:
+    """Keyframe ``index`` of ``shot`` whole, cropped to a multiple of ``multiple`` pixels."""
+    height, width = (size // multiple * multiple for size in shot.blurry.shape[1:3])
+
+    def pixels(frames: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(frames[index, :height, :width].astype(np.float32) / 255).permute(2, 0, 1)
+
+    motion = torch.from_numpy(shot.motion[index, :, :height, :width].astype(np.float32))
+    return MotionExample(pixels(shot.blurry), pixels(shot.sharp), motion[0:2], motion[2:4], shot.exposure)
+
+
+@torch.inference_mode()
+def whole_frame_gains(model: nn.Module, held_out: dict[str, RealShot]) -> dict[str, float]:
+    """Mean PSNR gain (dB) of ``model`` over the blurry input on whole keyframes of each held-out shot (every
+    ``WHOLE_FRAME_STRIDE``-th), told the true exposure, and near-sharp input the default one, as ``deblur`` is.
+    The crop groups flatter a network that reaches far: near a crop's edges the blur runs out of the crop, and a
+    network can learn to repair that, which gains nothing inside a whole frame (docs/BENCHMARKS.md, "Training:
+    refinement stages, a loss margin, and whole-frame validation")."""
+    was_training = model.training
+    model.eval()
+    gains = {}
+    for group, shot in held_out.items():
+        near_sharp = group == "real near-sharp"
+        told = DEFAULT_EXPOSURE if near_sharp else shot.exposure
+        scores = []
+        for i in range(0, len(shot.blurry), WHOLE_FRAME_STRIDE):
+            inputs, sharp = batched([(whole_keyframe(shot, i), told)])
+            output = model(*inputs).clamp(0, 1)
+            scores.append(psnr(output.numpy(), sharp.numpy()) - psnr(inputs[0].numpy(), sharp.numpy()))
+        gains[f"{group}, whole keyframes" + (", told 3/4" if near_sharp else "")] = float(np.mean(scores))
+    model.train(was_training)
+    return gains
 
 
 def motion_batch(data: MotionData, batch: int, patch: int, synthetic_share: float, seed: int, step: int,
