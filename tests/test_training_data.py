@@ -333,7 +333,9 @@ def test_the_loss_leaves_out_the_crop_margin() -> None:
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["--loss-margin", "48"], "--loss-margin must be 0 or more and leave part of the 96-pixel crop"),
+    (["--loss-margin", "48"], "--loss-margin must be 0 or more and leave part of the 96-pixel crop, got 48"),
+    (["--loss-margin", "-1"], "--loss-margin must be 0 or more and leave part of the 96-pixel crop, got -1"),
+    (["--loss-margin", "8", "--model", "exposure"], "--model exposure has its own, leave it out"),
 ])
 def test_the_margin_option_is_checked(arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     from vs_slowdeblur.train.__main__ import main

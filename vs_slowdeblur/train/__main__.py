@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     for option, used in motion_deblur_only:
         if used and config.model != "motion-deblur":
             parser.error(f"{option} trains motion-deblur only; leave it out for --model {config.model}")
+    if config.loss_margin and config.model == "exposure":
+        parser.error("--loss-margin shapes a restoration loss; --model exposure has its own, leave it out")
     if not 0 <= 2 * config.loss_margin < config.patch:
         parser.error(f"--loss-margin must be 0 or more and leave part of the {config.patch}-pixel crop, got "
                      f"{config.loss_margin}")

@@ -15,12 +15,19 @@ import torch
 from torch import nn
 
 from ..models.exposurenet import INPUT_MULTIPLE, ExposureNet, pooled_speed, weighted_mean
-from .motion import MotionData, MotionExample, flip_example, real_example, synthetic_example, whole_keyframe
+from .motion import (
+    WHOLE_FRAME_STRIDE,
+    MotionData,
+    MotionExample,
+    flip_example,
+    real_example,
+    synthetic_example,
+    whole_keyframe,
+)
 
 DRAWS = 8  # tries to draw a moving crop
 MOVING = 1.5  # pixels per keyframe interval: a crop's mean speed above this counts as moving
 FULL_EVIDENCE = 8.0  # pixels per keyframe interval: a pixel this fast counts fully in the per-pixel loss
-VALIDATION_STRIDE = 2
 Inputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # blurry, velocity, disagreement (batched)
 
 
@@ -73,13 +80,13 @@ def frame_inputs(data: MotionData, group: str, index: int) -> Inputs:
 
 @torch.inference_mode()
 def validate_exposure(model: nn.Module, data: MotionData) -> dict:
-    """Per held-out shot (every ``VALIDATION_STRIDE``-th whole keyframe): the mean |log2 error| and the median
+    """Per held-out shot (every ``WHOLE_FRAME_STRIDE``-th whole keyframe): the mean |log2 error| and the median
     estimate."""
     model.eval()
     errors, medians = {}, {}
     for group, shot in data.held_out.items():
         estimates = np.array([float(model.estimate(*frame_inputs(data, group, i)))
-                              for i in range(0, len(shot.blurry), VALIDATION_STRIDE)])
+                              for i in range(0, len(shot.blurry), WHOLE_FRAME_STRIDE)])
         errors[group] = float(np.nanmean(np.abs(np.log2(estimates / shot.exposure))))
         medians[group] = float(np.nanmedian(estimates))
     model.train()

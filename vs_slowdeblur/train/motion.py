@@ -350,6 +350,7 @@ Inputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # blurry, blur vector,
 STRONG, MILD = (4, 0.75), (1, 0.875)  # (keep_every, duty) of the benchmark's strong and mild blur
 NEAR_SHARP = (4, 0.125)  # and of its near-sharp input, which deblur is told the default exposure for
 DEFAULT_EXPOSURE = float(Options.exposure)
+NEAR_SHARP_GROUP = "real near-sharp"  # MotionData.held_out's near-sharp shot, validated told DEFAULT_EXPOSURE
 MOVING_CROP_ODDS = 0.75  # a real crop is the most moving of 4 candidates this often (static crops teach little)
 
 
@@ -407,11 +408,11 @@ def load_motion_data(seed: int, threads: int, extra_recipes: tuple[tuple[int, fl
     validation["synthetic"] = [(batched([(e, e.exposure)])[0], e.sharp) for e in synthetic]
     near_sharp = [real_example([held_out[2]], rng, 128) for _ in range(16)]  # drawn last: the groups above
     validation["real near-sharp, told 3/4"] = [(batched([(e, DEFAULT_EXPOSURE)])[0], e.sharp) for e in near_sharp]
-    groups = dict(zip(("real strong", "real mild", "real near-sharp"), held_out, strict=True))
+    groups = dict(zip(("real strong", "real mild", NEAR_SHARP_GROUP), held_out, strict=True))
     return MotionData(photos, shots, validation, groups)
 
 
-WHOLE_FRAME_STRIDE = 2  # the whole-frame validation scores every second keyframe of each held-out shot
+WHOLE_FRAME_STRIDE = 2  # validation on whole keyframes scores every second one of each held-out shot
 
 
 def whole_keyframe(shot: RealShot, index: int, multiple: int = MOTION_INPUT_MULTIPLE) -> MotionExample:
@@ -436,7 +437,7 @@ def whole_frame_gains(model: nn.Module, held_out: dict[str, RealShot]) -> dict[s
     model.eval()
     gains = {}
     for group, shot in held_out.items():
-        near_sharp = group == "real near-sharp"
+        near_sharp = group == NEAR_SHARP_GROUP
         told = DEFAULT_EXPOSURE if near_sharp else shot.exposure
         scores = []
         for i in range(0, len(shot.blurry), WHOLE_FRAME_STRIDE):
