@@ -40,7 +40,7 @@ class Options:
     deblur_model: str = "motion-deblur"  # deblurring model (see `python -m vs_slowdeblur models`)
     window: int = 1  # deblur window radius in frames: 2·window + 1 blurry frames restore the centre one
     exposure: float | str = 0.75  # motion-deblur: fraction of the frame interval the shutter is open (0.5 = 180°),
-    # or "auto" (estimated per frame)
+    # or "auto" (estimated from the votes of the frames around each one in its shot)
     tile: int = 0  # process frames in tiles of this many pixels (square, with overlap); 0 = whole frames
     tile_overlap: int = 128  # pixels shared by neighbouring tiles, blended linearly (64 lost 0.7 dB at 512)
 

@@ -56,7 +56,7 @@ NEAR_SHARP = BlurLevel("near-sharp (keep_every=4, duty=1/8), deblur told the def
 BLURRY, OURS, PREVIOUS = "blurry input", "motion-deblur (default)", "window-deblur window=1 (previous default)"
 ORACLE = "motion-deblur, oracle motion (RIFE on the real sharp frames)"
 SECOND_PASS = "motion-deblur, second pass (motion re-estimated on the first pass's output)"
-AUTO = 'motion-deblur, exposure="auto" (estimated per frame)'
+AUTO = 'motion-deblur, exposure="auto" (pooled over the shot)'
 # method: (blurry keyframes, real frames at the keyframe times) → restored keyframes
 METHODS: dict[str, Callable[[vs.VideoNode, vs.VideoNode], vs.VideoNode]] = {
     BLURRY: lambda blurry, sharp: blurry,

@@ -1,14 +1,16 @@
 """``exposure="auto"``: the exposure whose restoration, blurred again along the told motion, best explains the
-blurry frame.
+blurry frames of a shot.
 
 A blurry frame B is the mean of the sharp frames over the exposure, so a restoration R made for the right
 exposure e, moved along the blur vector b(e) = velocity·e and averaged (``reblur``), gives B back. Told too
 much, the network invents detail and the reblur misses B; told too little, it barely changes B, and the reblur
 of B itself misses B by as much as R's does. The score of a candidate is therefore the ratio
 ‖reblur(R_e, b(e)) − B‖² / ‖reblur(B, b(e)) − B‖²: below 1 when R explains B better than B explains itself.
-Each candidate costs one network run, so they are compared on one square (``PROBE_SIZE`` pixels) where the
-frame moves most. On real blur the smallest ratio falls at the true exposure or one candidate below it
-(docs/BENCHMARKS.md), so a smaller candidate within ``TOLERANCE`` of the best is preferred.
+Each candidate costs one network run, so they are compared on up to ``SQUARES`` squares (``PROBE_SIZE`` pixels)
+where the frame moves most, their sums pooled; the candidate with the smallest ratio is the frame's *vote*
+(``exposure_vote``). One frame's vote is noisy (on real strong blur it scattered from 1/4 to 1), so a frame is
+restored for the lower median of the votes of the frames within ``POOL_RADIUS`` of it in its shot
+(``pooled_exposure``): chosen on held-out shots, docs/BENCHMARKS.md ("exposure="auto" per shot").
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from ..kernels.warp import backward_warp
 
 AUTO = "auto"
 CANDIDATES = (1 / 8, 1 / 4, 1 / 2, 3 / 4, 1.0)  # fractions of the frame interval, smallest first
-TOLERANCE = 0.05  # a smaller candidate whose ratio is within 5 % of the best one's wins
-PROBE_SIZE = 128  # pixels: side of the square the candidates are compared on
+SQUARES = 3  # squares a frame's candidates are compared on, the fastest-moving ones that keep clear of each other
+PROBE_SIZE = 128  # pixels: side of a square
 MARGIN = 16  # pixels of context around it for the network, left out of the score
 STILL = 1.0  # pixels: a square whose blur at exposure 1 is shorter than this shows no blur to measure
+POOL_RADIUS = 4  # frames: a frame's exposure pools the votes of the frames this close to it in its shot
 # Restores a (1, 3, h, w) crop from its (1, 2, h, w) forward and backward velocities told an exposure.
 Restorer = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float], torch.Tensor]
 
@@ -50,27 +53,54 @@ def probe_box(speed: torch.Tensor, size: int) -> tuple[int, int]:
     return index // sums.shape[1], index % sums.shape[1]
 
 
-def estimate_exposure(restore: Restorer, blurry: torch.Tensor, forward: torch.Tensor,
-                      backward: torch.Tensor) -> float:
-    """The candidate exposure (fraction of the frame interval) that best explains ``blurry`` (1, 3, H, W)
-    given its forward and backward velocities (1, 2, H, W, pixels per frame interval)."""
+def probe_boxes(speed: torch.Tensor, size: int, count: int) -> list[tuple[int, int]]:
+    """(top, left) of up to ``count`` ``size``-pixel squares, fastest-moving first (``probe_box``); each keeps
+    half a square clear of the ones before it, and fewer come back where no such square is left."""
+    speed = speed.double().clone()
+    cleared = -1e12  # a square that touches a cleared pixel sums below any square that does not
+    boxes: list[tuple[int, int]] = []
+    for _ in range(count):
+        top, left = probe_box(speed, size)
+        if float(speed[top:top + size, left:left + size].min()) == cleared:
+            break
+        boxes.append((top, left))
+        half = size // 2
+        speed[max(0, top - half):top + size + half, max(0, left - half):left + size + half] = cleared
+    return boxes
+
+
+def exposure_vote(restore: Restorer, blurry: torch.Tensor, forward: torch.Tensor,
+                  backward: torch.Tensor) -> int | None:
+    """The index in ``CANDIDATES`` of the exposure that best explains ``blurry`` (1, 3, H, W) given its forward
+    and backward velocities (1, 2, H, W, pixels per frame interval), or None where no square moves (``STILL``)."""
     velocity = (forward + backward) / 2
     height, width = blurry.shape[-2:]
-    top, left = probe_box(velocity[0].norm(dim=0), PROBE_SIZE)
     size_h, size_w = min(PROBE_SIZE, height), min(PROBE_SIZE, width)
-    y0, x0 = max(0, top - MARGIN), max(0, left - MARGIN)
-    y1, x1 = min(height, top + size_h + MARGIN), min(width, left + size_w + MARGIN)
-    inner = (slice(None), slice(None), slice(top - y0, top - y0 + size_h), slice(left - x0, left - x0 + size_w))
-    window = (slice(None), slice(None), slice(y0, y1), slice(x0, x1))
-    crop_blurry, crop_forward, crop_backward = blurry[window], forward[window], backward[window]
-    if float(velocity[window][inner].norm(dim=1).mean()) < STILL:
-        return CANDIDATES[0]
-    ratios = []
-    for exposure in CANDIDATES:
-        blur = (crop_forward + crop_backward) / 2 * exposure
-        restored = restore(crop_blurry, crop_forward, crop_backward, exposure)
-        explained = (reblur(restored, blur) - crop_blurry)[inner].square().mean()
-        itself = (reblur(crop_blurry, blur) - crop_blurry)[inner].square().mean()
-        ratios.append(float(explained / itself.clamp_min(1e-12)))
-    best = min(ratios)
-    return next(e for e, ratio in zip(CANDIDATES, ratios, strict=True) if ratio <= best * (1 + TOLERANCE))
+    explained = [0.0] * len(CANDIDATES)
+    itself = [0.0] * len(CANDIDATES)
+    moving = False
+    for top, left in probe_boxes(velocity[0].norm(dim=0), PROBE_SIZE, SQUARES):
+        y0, x0 = max(0, top - MARGIN), max(0, left - MARGIN)
+        y1, x1 = min(height, top + size_h + MARGIN), min(width, left + size_w + MARGIN)
+        inner = (slice(None), slice(None), slice(top - y0, top - y0 + size_h), slice(left - x0, left - x0 + size_w))
+        window = (slice(None), slice(None), slice(y0, y1), slice(x0, x1))
+        crop_blurry, crop_forward, crop_backward = blurry[window], forward[window], backward[window]
+        if float(velocity[window][inner].norm(dim=1).mean()) < STILL:
+            continue
+        moving = True
+        for j, exposure in enumerate(CANDIDATES):
+            blur = (crop_forward + crop_backward) / 2 * exposure
+            restored = restore(crop_blurry, crop_forward, crop_backward, exposure)
+            explained[j] += float((reblur(restored, blur) - crop_blurry)[inner].square().mean())
+            itself[j] += float((reblur(crop_blurry, blur) - crop_blurry)[inner].square().mean())
+    if not moving:
+        return None
+    ratios = [e / max(i, 1e-12) for e, i in zip(explained, itself, strict=True)]
+    return ratios.index(min(ratios))
+
+
+def pooled_exposure(votes: list[int | None]) -> float:
+    """The exposure (fraction of the frame interval) of the lower median of ``votes`` (``exposure_vote``'s, of
+    the frames around one frame); the smallest candidate where no frame voted."""
+    cast = sorted(vote for vote in votes if vote is not None)
+    return CANDIDATES[cast[(len(cast) - 1) // 2]] if cast else CANDIDATES[0]

@@ -21,7 +21,7 @@ from ..models.motiondeblur import MotionDeblurNet
 from ..models.registry import get_spec
 from ..options import Options
 from .deblur import clamp_to_range
-from .exposure import AUTO, estimate_exposure
+from .exposure import AUTO, exposure_vote
 from .extraction import move_to
 from .frames import frame_to_tensor, tensor_to_frame
 from .interpolation import InterpolationEngine
@@ -34,7 +34,8 @@ WINDOW_PROP = "SlowdeblurWindow"  # source frame numbers a restored frame was co
 
 class MotionDeblurEngine:
     """Restores frame n from frames n−1, n, n+1 (``radius`` 1) and the exposure (fraction of the frame
-    interval the shutter was open, or ``"auto"``: estimated per frame, see ``engine.exposure``)."""
+    interval the shutter was open, or ``"auto"``: pooled from the votes of neighbouring frames, which the caller
+    gathers with ``vote``; see ``engine.exposure``)."""
 
     radius = 1
 
@@ -49,24 +50,34 @@ class MotionDeblurEngine:
         self.streams = StreamPool(device, options.streams)  # on CUDA each restored frame borrows one
 
     def restore(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame], out: vs.VideoFrame,
-                motion_frames: Sequence[vs.VideoFrame] | None = None) -> float | None:
+                motion_frames: Sequence[vs.VideoFrame] | None = None, exposure: float | None = None) -> float | None:
         """Write the sharp version of ``frames[1]`` (source frame ``indices[1]``) into ``out`` and return the
         exposure it was restored for; ``out`` is left as it is, and None returned, when the frame has no
         neighbour to take motion from. ``indices``/``frames``: the window
         n−1, n, n+1, a repeated number where the clip ends or a scene cut falls. ``motion_frames``: the same
-        window of the clip to estimate motion on (default: ``frames``)."""
+        window of the clip to estimate motion on (default: ``frames``). ``exposure``: the one to restore for
+        (fraction of the frame interval), required when the engine's is ``"auto"``."""
+        exposure = self.exposure if exposure is None else exposure
+        if not isinstance(exposure, float):
+            raise ValueError('exposure="auto": pass the exposure pooled from the frames\' votes (see vote)')
         with self.context():
             velocities = self.velocities(indices, motion_frames or frames)
             if velocities is None:
                 return None
-            forward, backward = velocities
             blurry = frame_to_tensor(frames[1], self.device)
-            exposure = self.exposure
-            if exposure == AUTO:
-                exposure = estimate_exposure(self.run_model, blurry, forward, backward)
-            restored = self.run_model(blurry, forward, backward, exposure)
+            restored = self.run_model(blurry, *velocities, exposure)
             tensor_to_frame(clamp_to_range(restored, blurry), out)
             return exposure
+
+    def vote(self, indices: Sequence[int], frames: Sequence[vs.VideoFrame],
+             motion_frames: Sequence[vs.VideoFrame] | None = None) -> int | None:
+        """``engine.exposure.exposure_vote`` of ``frames[1]`` (window and ``motion_frames`` as for ``restore``):
+        the index of the candidate exposure that best explains it, None where it has no neighbour or no motion."""
+        with self.context():
+            velocities = self.velocities(indices, motion_frames or frames)
+            if velocities is None:
+                return None
+            return exposure_vote(self.run_model, frame_to_tensor(frames[1], self.device), *velocities)
 
     def velocities(self, indices: Sequence[int], motion_frames: Sequence[vs.VideoFrame]
                    ) -> tuple[torch.Tensor, torch.Tensor] | None:
