@@ -10,7 +10,8 @@ Each candidate costs one network run, so they are compared on up to ``SQUARES`` 
 where the frame moves most, their sums pooled; the candidate with the smallest ratio is the frame's *vote*
 (``exposure_vote``). One frame's vote is noisy (on real strong blur it scattered from 1/4 to 1), so a frame is
 restored for the lower median of the votes of the frames within ``POOL_RADIUS`` of it in its shot
-(``pooled_exposure``): chosen on held-out shots, docs/BENCHMARKS.md ("exposure="auto" per shot").
+(``pooled_exposure``). The rule was chosen on held-out shots (docs/BENCHMARKS.md, "Deblur: exposure="auto" pooled
+over the shot").
 """
 
 from __future__ import annotations
